@@ -1,0 +1,167 @@
+"""The entity's configuration (``config/entity.yaml`` and ``config/criteria/``), read once.
+
+Only this module parses configuration files; everything else asks it. Lookups return plain
+frames or dicts so that computation modules stay pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .paths import get_paths
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class ConfigError(ValueError):
+    """The configuration is missing something or contradicts itself."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The parsed entity configuration. ``raw`` is the YAML as a dict."""
+
+    raw: dict
+    config_dir: Path
+
+    # --- reference lists -------------------------------------------------------------------
+    def _frame(self, key: str) -> pd.DataFrame:
+        return pd.DataFrame(self.raw[key]).astype({"id": str})
+
+    @property
+    def centres(self) -> pd.DataFrame:
+        return self._frame("centres")
+
+    @property
+    def channels(self) -> pd.DataFrame:
+        return self._frame("channels")
+
+    @property
+    def services(self) -> pd.DataFrame:
+        return self._frame("services")
+
+    @property
+    def departments(self) -> pd.DataFrame:
+        return self._frame("departments")
+
+    @property
+    def feedback_categories(self) -> pd.DataFrame:
+        return self._frame("feedback_categories")
+
+    def ids(self, key: str) -> list[str]:
+        """Known ids of ``centres``, ``channels``, ``services``, ``departments`` or ``feedback_categories``."""
+        return [str(item["id"]) for item in self.raw[key]]
+
+    def name(self, key: str, item_id: str, lang: str) -> str:
+        """The display name of a configured item in ``lang`` (``en``/``ar``); the id if unknown."""
+        for item in self.raw.get(key, []):
+            if str(item["id"]) == str(item_id):
+                return str(item.get(f"name_{lang}", item_id))
+        return str(item_id)
+
+    @property
+    def virtual_channels(self) -> list[str]:
+        return [str(c["id"]) for c in self.raw["channels"] if c.get("virtual")]
+
+    def channel_kind(self, channel_id: str) -> str:
+        for c in self.raw["channels"]:
+            if c["id"] == channel_id:
+                return str(c["kind"])
+        raise ConfigError(f"unknown channel {channel_id!r}")
+
+    def centre_kind(self, centre_id: str) -> str:
+        for c in self.raw["centres"]:
+            if c["id"] == centre_id:
+                return str(c["kind"])
+        raise ConfigError(f"unknown centre {centre_id!r}")
+
+    # --- settings --------------------------------------------------------------------------
+    @property
+    def kpi(self) -> dict:
+        return self.raw["kpi"]
+
+    @property
+    def version(self) -> str:
+        return str(self.raw.get("version", "unversioned"))
+
+    @property
+    def seed(self) -> int:
+        return int(self.raw.get("seeds", {}).get("analysis", 0))
+
+    @property
+    def classification(self) -> dict:
+        return self.raw["classification"]
+
+    # --- calendar --------------------------------------------------------------------------
+    @property
+    def holidays(self) -> dict[date, dict]:
+        return {pd.Timestamp(h["date"]).date(): h for h in self.raw["calendar"].get("holidays", [])}
+
+    def is_working_day(self, day: date) -> bool:
+        """Sunday–Thursday (as configured) and not a public holiday."""
+        day = pd.Timestamp(day).date()
+        return WEEKDAYS[day.weekday()] in self.raw["calendar"]["working_days"] and day not in self.holidays
+
+    def is_ramadan(self, day: date) -> bool:
+        day = pd.Timestamp(day).date()
+        return any(
+            pd.Timestamp(r["start"]).date() <= day <= pd.Timestamp(r["end"]).date()
+            for r in self.raw["calendar"].get("ramadan", [])
+        )
+
+    def opening_hours(self, centre_kind: str, day: date) -> tuple[str, str]:
+        table = self.raw["calendar"]["ramadan_hours" if self.is_ramadan(day) else "hours"]
+        h = table[centre_kind]
+        return str(h["open"]), str(h["close"])
+
+    # --- criteria catalogues ---------------------------------------------------------------
+    @property
+    def catalogues(self) -> list[dict]:
+        """Catalogue versions, oldest first, each with ``effective_from`` as ``YYYY-MM``."""
+        out = []
+        for entry in self.raw.get("criteria", []):
+            item = dict(entry)
+            eff = item["effective_from"]
+            item["effective_from"] = eff if isinstance(eff, str) else f"{eff:%Y-%m}"
+            out.append(item)
+        return sorted(out, key=lambda e: e["effective_from"])
+
+    def catalogue_entry(self, month: str) -> dict:
+        """The catalogue version in force in ``month`` (``YYYY-MM``)."""
+        in_force = [e for e in self.catalogues if e["effective_from"] <= month]
+        if not in_force:
+            raise ConfigError(f"no criteria catalogue is in force in {month}")
+        return in_force[-1]
+
+    def catalogue(self, month: str) -> pd.DataFrame:
+        """The criteria catalogue in force in ``month``, with ``guideline`` added."""
+        entry = self.catalogue_entry(month)
+        frame = pd.read_csv(self.config_dir / entry["file"], dtype=str, keep_default_na=False)
+        frame["weight"] = frame["weight"].astype(float)
+        frame["guideline"] = entry["guideline"]
+        return frame
+
+    def files(self) -> list[Path]:
+        """Every configuration file, sorted: what provenance hashes."""
+        return sorted(p for p in self.config_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+@lru_cache(maxsize=8)
+def _load(config_dir: str) -> Config:
+    path = Path(config_dir) / "entity.yaml"
+    if not path.exists():
+        raise ConfigError(f"no configuration at {path.name}: expected config/entity.yaml")
+    with open(path, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    return Config(raw=raw, config_dir=Path(config_dir))
+
+
+def load_config(root=None) -> Config:
+    """The configuration under ``root`` (default: see ``paths.get_paths``)."""
+    return _load(str(get_paths(root).config))
