@@ -158,7 +158,7 @@ def _load(config_dir: str) -> Config:
     if not path.exists():
         raise ConfigError(f"no configuration at {path.name}: expected config/entity.yaml")
     with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+        raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return Config(raw=raw, config_dir=Path(config_dir))
 
 

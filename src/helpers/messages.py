@@ -19,6 +19,7 @@ from .paths import CODE_ROOT
 LANGS = ("en", "ar")
 DIRECTION = {"en": "ltr", "ar": "rtl"}
 CATALOGUE_DIR = CODE_ROOT / "config" / "messages"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 
 
 class MessageError(KeyError):
@@ -31,7 +32,7 @@ def catalogue(directory: str = str(CATALOGUE_DIR)) -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(Path(directory).glob("*.yaml")):
         with open(path, encoding="utf-8") as fh:
-            entries = yaml.safe_load(fh) or {}
+            entries = yaml.load(fh, Loader=_LOADER) or {}
         for key, value in entries.items():
             if key in merged:
                 raise MessageError(f"message {key!r} is defined twice (second time in {path.name})")

@@ -37,7 +37,8 @@ class Paths:
 
     @property
     def reports(self) -> Path:
-        return self.root / "reports"
+        # GOLDBOOK_REPORTS: the runner's staging folder, so a failed run publishes nothing
+        return Path(os.environ.get("GOLDBOOK_REPORTS") or self.root / "reports")
 
     @property
     def restricted(self) -> Path:

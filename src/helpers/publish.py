@@ -123,6 +123,18 @@ class Report:
         )
         display(HTML(styler.to_html()))
 
+    def sections(self, sections, heading: str, level: int = 3) -> None:
+        """Display computed per-centre sections (e.g. ``satisfaction.CentreWeek``): for each, the
+        ``heading`` message with the centre's name, its ``lines``, then each of its ``tables``
+        (``heading`` key, ``note`` lines, ``frame`` written as CSV, ``shown`` displayed)."""
+        for section in sections:
+            self.heading(heading, level=level, centre=self.name("centres", section.centre_id))
+            self.lines(section.lines)
+            for part in section.tables:
+                self.heading(part.heading, level=level + 1)
+                self.lines(part.note)
+                self.table(part.frame, part.name, shown=part.shown)
+
     # --- figures -------------------------------------------------------------------------
     def figure(self, fig, name: str) -> None:
         """Display ``fig`` as SVG and write it to ``figures/<lang>/<name>.svg``; closes the figure."""

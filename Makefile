@@ -1,0 +1,110 @@
+# Gold Book: the one entry point. `make` (or `make help`) lists every target.
+#
+# A fresh machine needs only Python 3.11: the first target that needs the environment installs
+# uv into .tools/ and creates .venv/ from uv.lock, exactly as locked.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.goldbook-synced
+GOLDBOOK := $(VENV)/bin/goldbook
+PY := $(VENV)/bin/python
+JOBS ?= 2
+# periods for `make run` / `make verify`; default every one
+PERIOD ?=
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+# compile bytecode at install: otherwise every command and kernel recompiles the libraries it imports
+export UV_COMPILE_BYTECODE := 1
+
+.PHONY: help env demo demo-data ingest run book test test-fast bench verify status lock clean clean-demo noise-rate validate-impact validate-recognition
+
+help: ## list the targets (this is the default)
+	@echo "Gold Book: make TARGET"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "Variables: PERIOD=2024-03 (run, verify), JOBS=$(JOBS) (notebooks at once)"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Redone only when the lock (or the project's metadata) changes.
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+env: $(STAMP) ## create or update .venv from uv.lock (installs uv into .tools/ first)
+
+data/raw/.goldbook-demo: | $(STAMP)
+	$(GOLDBOOK) demo-data
+
+demo-data: data/raw/.goldbook-demo ## generate the 24-month demo raw data once (seed 7) into data/raw/
+
+demo: env demo-data ## everything: environment, demo data, ingest, run every period, build the book
+	$(GOLDBOOK) ingest --all
+	$(GOLDBOOK) run --all --jobs $(JOBS)
+	$(GOLDBOOK) build
+	@echo "Open _build/html/index.html"
+
+ingest: env ## validate and store every raw month (unchanged months are skipped)
+	$(GOLDBOOK) ingest --all
+
+run: env ## run PERIOD's notebooks (default: every period; unchanged periods are skipped)
+	$(GOLDBOOK) run $(if $(PERIOD),$(PERIOD),--all) --jobs $(JOBS)
+
+book: env ## build the book into _build/html from reports/
+	$(GOLDBOOK) build
+
+test: env ## the whole test suite, a small demo included (no `make demo` needed)
+	$(VENV)/bin/pytest -n $(JOBS)
+
+test-fast: env ## the tests that need no generated demo (skips the e2e ones)
+	$(VENV)/bin/pytest -n $(JOBS) -m "not e2e"
+
+bench: env ## time each stage for one demo month and the do-nothing rerun; print the goals beside
+	$(PY) benchmarks/bench.py
+
+noise-rate: env ## share of demo centre-months flagged as a significant satisfaction drop (goal <= 5%); an 8-point drop must be flagged
+	$(PY) benchmarks/noise_rate.py
+
+validate-impact: env ## initiatives chapter vs the demo's injected effects, 20 seeds: interval coverage (goal >= 85%) and placebo false positives (goal <= 10%)
+	$(PY) benchmarks/impact_validation.py --jobs $(JOBS)
+
+validate-recognition: env ## recognition's estimated skill vs the demo's true skill (seed 7, 2024, full scale): Spearman, goal >= 0.7 and above raw CSAT
+	$(PY) benchmarks/recognition_validation.py
+
+verify: env ## rebuild PERIOD (default: every published period) from raw files; prove it identical
+	$(GOLDBOOK) verify $(if $(PERIOD),$(PERIOD),--all)
+
+status: env ## which months are raw, ingested and run
+	$(GOLDBOOK) status
+
+lock: $(UV) ## re-lock after editing pyproject.toml, then regenerate environment.yml from uv.lock
+	$(UV) lock --python $(PYTHON)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $(STAMP)
+	$(PY) tools/lock_to_environment.py
+
+clean: ## remove generated outputs (processed store, reports, book); never data/raw
+	for d in data/processed reports; do \
+		if [ -d $$d ]; then find $$d -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} + ; fi; \
+	done
+	rm -rf _build book _toc.yml restricted
+
+clean-demo: clean ## also remove the generated demo months, registry and truth (never other raw data)
+	@if [ ! -f data/raw/.goldbook-demo ]; then \
+		echo "data/raw/ holds no generated demo (no data/raw/.goldbook-demo): nothing removed"; \
+	else \
+		for m in $$(sed -n 's/.*"months": \[\([^]]*\)\].*/\1/p' data/raw/.goldbook-demo | tr ',' ' ' | tr -d '"'); do \
+			rm -rf "data/raw/$$m"; \
+		done; \
+		rm -rf data/raw/initiatives.csv data/raw/.goldbook-demo data/truth; \
+		echo "removed the demo months, data/raw/initiatives.csv and data/truth/"; \
+	fi

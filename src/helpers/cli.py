@@ -1,0 +1,303 @@
+"""``goldbook``: the command line, one subcommand per pipeline stage.
+
+User errors (a bad period, missing files, bad data, a failing notebook) print one clear message
+and exit non-zero without a traceback. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .paths import get_paths
+from .periods import PeriodError, parse
+
+DEMO_MARKER = ".goldbook-demo"   # written beside generated demo months, so they are never mistaken for real data
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as is."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from .book import BookError
+    from .config import ConfigError
+    from .runner import RunError
+
+    return (UserError, PeriodError, RunError, BookError, ConfigError, FileNotFoundError, NotADirectoryError)
+
+
+# --- demo-data ---------------------------------------------------------------------------------
+
+def cmd_demo_data(args) -> int:
+    from . import demo
+    from .config import load_config
+
+    paths = get_paths(args.root)
+    out = Path(args.out) if args.out else paths.raw
+    for label, value in (("--start", args.start), ("--end", args.end)):
+        if parse(value).kind != "month":
+            raise UserError(f"{label} {value}: give a month, YYYY-MM")
+    if args.end < args.start:
+        raise UserError(f"--end {args.end} is before --start {args.start}")
+    marker = out / DEMO_MARKER
+    real = [d.name for d in sorted(out.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")) if d.is_dir()]
+    if real and not marker.exists():
+        raise UserError(f"{paths.rel(out)} already holds month folders that are not demo data "
+                        f"({real[0]} … {real[-1]}); the demo would overwrite them. Use --out DIR for the demo.")
+    try:
+        summary = demo.generate(out, seed=args.seed, start=args.start, end=args.end, scale=args.scale,
+                                cfg=load_config(paths.root))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    months = list(summary.get("months", []))
+    # what `make clean-demo` may remove, and proof that the months here are generated
+    settings = {"seed": args.seed, "start": args.start, "end": args.end, "scale": args.scale, "months": months}
+    marker.write_text(json.dumps(settings, sort_keys=True) + "\n", encoding="utf-8")
+    rows = ", ".join(f"{t} {n:,}" for t, n in summary.get("rows", {}).items())
+    print(f"demo data: {len(months)} months ({months[0]} … {months[-1]}) in {paths.rel(out)}/, seed {args.seed}: {rows}")
+    return 0
+
+
+# --- ingest ------------------------------------------------------------------------------------
+
+def _ingest_months(label: str, root) -> list[str]:
+    from .ingest import raw_months
+
+    period = parse(label)
+    if period.kind == "month":
+        return [period.label]
+    months = [m for m in raw_months(root) if m in period.months]
+    if not months:
+        raise UserError(f"no raw month folder under data/raw/ for {period.label}")
+    return months
+
+
+def cmd_ingest(args) -> int:
+    from . import ingest
+
+    root = get_paths(args.root).root
+    if args.all:
+        results = ingest.ingest_all(root)
+        if not results:
+            raise UserError("no month folder (YYYY-MM) under data/raw/: nothing to ingest")
+    else:
+        results = [ingest.ingest_month(m, root) for m in _ingest_months(args.period, root)]
+    for result in results:
+        print(result.report(), file=sys.stdout if result.ok else sys.stderr)
+    rejected = [r.month for r in results if not r.ok]
+    if len(results) > 1:
+        print(f"ingest: {len(results) - len(rejected)} of {len(results)} months accepted"
+              + (f"; rejected: {', '.join(rejected)}" if rejected else ""))
+    return 1 if rejected else 0
+
+
+# --- run ---------------------------------------------------------------------------------------
+
+def cmd_run(args) -> int:
+    from . import runner
+
+    langs = (args.lang,) if args.lang else runner.LANGS
+    if args.all:
+        results = runner.run_all(args.root, langs=langs, jobs=args.jobs, force=args.force)
+    else:
+        results = [runner.run_period(args.period, args.root, langs=langs, jobs=args.jobs, force=args.force)]
+    counts = {s: sum(r.status == s for r in results) for s in ("published", "skipped", "failed")}
+    for result in results:
+        if not result.ok:
+            print(result.message, file=sys.stderr)
+    if len(results) > 1 or counts["skipped"]:
+        print(f"run: {counts['published']} published, {counts['skipped']} skipped, {counts['failed']} failed")
+    return 1 if counts["failed"] else 0
+
+
+# --- build -------------------------------------------------------------------------------------
+
+def cmd_build(args) -> int:
+    from . import book
+
+    paths = get_paths(args.root)
+    index = book.build_book(paths.root)
+    print(f"book: {paths.rel(index)} (open it in a browser; English and Arabic)")
+    return 0
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+def published_periods(root) -> list[str]:
+    """Periods with a manifest under ``reports/``, in period order (day, week, month, year by date)."""
+    reports = get_paths(root).reports
+    found = []
+    for manifest in sorted(reports.glob("*/manifest.json")):
+        try:
+            found.append(parse(manifest.parent.name))
+        except PeriodError:
+            continue
+    return [p.label for p in sorted(found, key=lambda p: (p.start, p.last))]
+
+
+def cmd_verify(args) -> int:
+    from . import provenance
+
+    root = get_paths(args.root).root
+    if args.all:
+        periods = published_periods(root)
+        if not periods:
+            raise UserError("no published period (reports/<period>/manifest.json): run `goldbook run` first")
+        if args.manifest:
+            raise UserError("--manifest names one period's manifest; give that PERIOD instead of --all")
+    else:
+        periods = [parse(args.period).label]
+    failed = []
+    for label in periods:
+        result = provenance.verify(label, root, manifest=args.manifest, keep=args.keep)
+        print(result.report(), file=sys.stdout if result.ok else sys.stderr)
+        if not result.ok:
+            failed.append(label)
+    if len(periods) > 1:
+        print(f"verify: {len(periods) - len(failed)} of {len(periods)} periods identical"
+              + (f"; not identical: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+# --- status ------------------------------------------------------------------------------------
+
+def status_rows(root) -> list[dict]:
+    """One row per month seen anywhere (raw, processed or reports) and per other published period:
+    ``period, raw, ingested, report`` where report is ``current``, ``stale`` (inputs, config,
+    code or lock changed since it ran) or ``-``."""
+    from . import provenance, runner
+    from .ingest import raw_months
+
+    paths = get_paths(root)
+    raw = set(raw_months(paths.root))
+    processed = set(runner.processed_months(paths.root))
+    published = set(published_periods(paths.root))
+    labels = sorted(raw | processed | {p for p in published if parse(p).kind == "month"})
+    labels += [p for p in published_periods(paths.root) if parse(p).kind != "month"]
+    rows = []
+    for label in labels:
+        report = "-"
+        if label in published:
+            try:
+                manifest = provenance.read_manifest(label, paths.root) or {}
+                langs = tuple((manifest.get("run") or {}).get("languages") or runner.LANGS)
+                report = "current" if runner.up_to_date(label, paths.root, langs) else "stale"
+            except Exception:  # noqa: BLE001 - e.g. its month is no longer processed
+                report = "stale"
+        kind = parse(label).kind
+        rows.append({
+            "period": label,
+            "raw": ("yes" if label in raw else "no") if kind == "month" else "",
+            "ingested": ("yes" if label in processed else "no") if kind == "month" else "",
+            "report": report,
+        })
+    return rows
+
+
+def cmd_status(args) -> int:
+    rows = status_rows(args.root)
+    if not rows:
+        print("nothing yet: put exports in data/raw/YYYY-MM/ (or run `goldbook demo-data`), then `goldbook ingest --all`")
+        return 0
+    header = {"period": "period", "raw": "raw", "ingested": "ingested", "report": "report"}
+    widths = {k: max(len(str(r[k])) for r in [header, *rows]) for k in header}
+    for row in [header, *rows]:
+        print("  ".join(str(row[k]).ljust(widths[k]) for k in header).rstrip())
+    return 0
+
+
+# --- the parser --------------------------------------------------------------------------------
+
+def _period_or_all(sub: argparse.ArgumentParser, what: str) -> None:
+    sub.add_argument("period", nargs="?", metavar="PERIOD", help=f"the {what}")
+    sub.add_argument("--all", action="store_true", help="every one there is")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="goldbook",
+        description="Gold Book: raw centre data → validated store → executed notebooks → published book.",
+        epilog="Periods: YYYY-MM-DD (day), YYYY-Www (ISO week), YYYY-MM (month), YYYY (year). "
+               "The usual order: ingest, run, build.",
+        formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=24),
+    )
+    parser.add_argument("--root", metavar="DIR", default=None,
+                        help="the data root (config/, data/, reports/); default $GOLDBOOK_ROOT or this checkout")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = subs.add_parser("demo-data", help="generate the deterministic demo raw data (24 months by default)",
+                        description="Write synthetic raw exports for the model case, month by month, "
+                                    "and the ground truth that only tests read. Same seed, same bytes.")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="folder for the month folders (default data/raw/); the ground truth goes to ../truth/")
+    p.add_argument("--start", default="2023-01", metavar="YYYY-MM", help="first month (default 2023-01)")
+    p.add_argument("--end", default="2024-12", metavar="YYYY-MM", help="last month (default 2024-12)")
+    p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1.0, about 1,500 transactions a working day)")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = subs.add_parser("ingest", help="validate a month's raw files and add them to the processed store",
+                        description="Check every raw file of the month against the data contract and report "
+                                    "every problem at once (file, line, column, value, rule). A month with any "
+                                    "problem writes nothing. Exit 1 if any month is rejected.")
+    _period_or_all(p, "month (YYYY-MM), or a year for each of its months")
+    p.set_defaults(func=cmd_ingest)
+
+    p = subs.add_parser("run", help="execute a period's notebooks into reports/<period>/",
+                        description="Run every notebook serving the period, in English and Arabic, and publish "
+                                    "the executed notebooks, tables, figures and manifest only if all succeed. "
+                                    "Periods whose inputs, config and code are unchanged are skipped. --all: "
+                                    "every processed month, each year, the latest complete week and the latest day.")
+    _period_or_all(p, "period to run")
+    p.add_argument("--lang", choices=("en", "ar"), help="one language only (default both)")
+    p.add_argument("--force", action="store_true", help="run even if nothing changed")
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks run at once (default 2)")
+    p.set_defaults(func=cmd_run)
+
+    p = subs.add_parser("build", help="build the book into _build/html from the executed notebooks",
+                        description="Generate the table of contents and pages from reports/ and build the "
+                                    "Jupyter Book with execution off: the notebooks were executed by `run`.")
+    p.set_defaults(func=cmd_build)
+
+    p = subs.add_parser("verify", help="rebuild a published period from its raw files and prove it identical",
+                        description="Rebuild the period in a clean temporary folder and compare every output "
+                                    "with its manifest. Exit 0 with 'N of N outputs identical', otherwise say "
+                                    "what differs and why (input files, config, code, lock).")
+    _period_or_all(p, "published period to verify")
+    p.add_argument("--manifest", metavar="FILE", help="the published manifest to check against (default reports/<period>/manifest.json)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary rebuild for inspection")
+    p.set_defaults(func=cmd_verify)
+
+    p = subs.add_parser("status", help="which months are raw, ingested and run, and whether reports are current",
+                        description="List every month with raw files, processed data or a report, and every other "
+                                    "published period; 'stale' means inputs, config or code changed since it ran.")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if hasattr(args, "all") and bool(args.all) == bool(args.period):
+        parser.error(f"{args.command}: give a PERIOD or --all (one of them)")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"goldbook {args.command}: interrupted; nothing half-written was published", file=sys.stderr)
+        return 130
+    except _user_errors() as exc:
+        print(f"goldbook {args.command}: {_message(exc)}", file=sys.stderr)
+        return 1
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)) and exc.filename:
+        return f"{exc.strerror or 'not found'}: {exc.filename}"
+    return str(exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

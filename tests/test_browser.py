@@ -1,0 +1,60 @@
+"""A real browser opens a built Arabic page: goldbook.js must turn it right-to-left.
+
+Needs Debian's chromium (``.ci/run`` installs it); skipped with a reason where it is absent.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import book
+from helpers.paths import CODE_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed (apt-get install chromium)"),
+]
+
+
+def dump_dom(page: Path, profile: Path) -> str:
+    """The DOM after scripts ran, from headless chromium with every network feature off."""
+    result = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def html_dir(tmp_path_factory):
+    from test_book import _notebook   # the same hand-made executed notebook as the build tests
+
+    root = tmp_path_factory.mktemp("browserbook")
+    shutil.copytree(CODE_ROOT / "config", root / "config")
+    for lang in ("en", "ar"):
+        _notebook(root, "2024-03", lang, "01_overview")
+    return book.build_book(root, quiet=True, jobs=1).parent
+
+
+def _html_tag(dom: str) -> str:
+    start = dom.index("<html")
+    return dom[start:dom.index(">", start) + 1]
+
+
+def test_arabic_notebook_and_page_are_right_to_left(html_dir, tmp_path):
+    for page in ("reports/2024-03/ar/01_overview.html", "ar/months/2024-03.html"):
+        tag = _html_tag(dump_dom(html_dir / page, tmp_path / "profile"))
+        assert 'dir="rtl"' in tag and 'lang="ar"' in tag, (page, tag)
+
+
+def test_english_page_stays_left_to_right(html_dir, tmp_path):
+    tag = _html_tag(dump_dom(html_dir / "reports/2024-03/en/01_overview.html", tmp_path / "profile"))
+    assert 'dir="rtl"' not in tag and 'lang="en"' in tag, tag

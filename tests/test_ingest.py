@@ -1,0 +1,384 @@
+"""Ingest: one report of every problem, nothing written on failure, atomic deterministic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import ingest, store
+from helpers.paths import CODE_ROOT
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+def make_root(base: Path, months=("2024-01", "2024-02"), registry=True) -> Path:
+    """A repository root under ``base``: a copy of config/ (with the fixture criteria catalogue)
+    and the fixture months in data/raw/."""
+    root = base / "repo"
+    shutil.copytree(CODE_ROOT / "config", root / "config")
+    entity = root / "config" / "entity.yaml"
+    raw = yaml.safe_load(entity.read_text(encoding="utf-8"))
+    raw["criteria"] = [{"guideline": "fixture", "file": "criteria/fixture.csv", "effective_from": "2023-01"}]
+    entity.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (root / "config" / "criteria").mkdir(exist_ok=True)
+    shutil.copy(FIXTURES / "criteria.csv", root / "config" / "criteria" / "fixture.csv")
+    (root / "data" / "raw").mkdir(parents=True)
+    for m in months:
+        shutil.copytree(FIXTURES / "months" / m, root / "data" / "raw" / m)
+    if registry:
+        shutil.copy(FIXTURES / "months" / "initiatives.csv", root / "data" / "raw" / "initiatives.csv")
+    return root
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """Every file and folder under ``folder`` with the sha256 of its bytes: the store's fingerprint."""
+    if not folder.exists():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.fixture
+def root(tmp_path):
+    return make_root(tmp_path)
+
+
+def raw_month(root: Path, month: str) -> Path:
+    return root / "data" / "raw" / month
+
+
+def problems_as_tuples(result) -> list[tuple]:
+    return [(p.file, p.line, p.column, p.value) for p in result.problems]
+
+
+# --- a valid month --------------------------------------------------------------------------------
+def test_valid_month_is_written_with_its_record(root):
+    result = ingest.ingest_month("2024-01", root)
+    assert result.ok and result.status == "written" and result.problems == []
+    assert result.rows == {"tickets": 3, "surveys": 2, "feedback": 2, "staff": 3, "self_assessment": 2}
+    month = root / "data" / "processed" / "2024-01"
+    assert sorted(p.name for p in month.iterdir()) == [
+        "_ingest.json", "feedback.parquet", "self_assessment.parquet", "staff.parquet", "surveys.parquet", "tickets.parquet",
+    ]
+    record = json.loads((month / "_ingest.json").read_text(encoding="utf-8"))
+    tickets_csv = raw_month(root, "2024-01") / "tickets.csv"
+    assert record["files"][0] == {
+        "table": "tickets", "path": "data/raw/2024-01/tickets.csv",
+        "sha256": hashlib.sha256(tickets_csv.read_bytes()).hexdigest(), "rows": 3,
+    }
+    assert [f["path"] for f in record["files"]] == [
+        f"data/raw/2024-01/{t}.csv" for t in ("tickets", "surveys", "feedback", "staff", "self_assessment")
+    ]
+    assert not [p for p in (root / "data" / "processed").iterdir() if p.name.startswith(".")]  # no temp folders left
+    assert "2024-01: written" in result.report()
+
+
+def test_processed_rows_are_typed_and_sorted_by_id(root):
+    ingest.ingest_month("2024-01", root)
+    frame = pd.read_parquet(root / "data" / "processed" / "2024-01" / "tickets.parquet")
+    assert list(frame["ticket_id"]) == ["T0001", "T0002", "T0003"]  # the raw file lists T0003 before T0002
+    assert str(frame["created_at"].dtype) == "datetime64[us]"
+    assert str(frame["booked"].dtype) == "boolean"
+    assert frame.loc[1, "created_at"] == pd.Timestamp("2024-01-08 10:00:00")  # written 2024-01-08T10:00
+    assert pd.isna(frame.loc[1, "employee_id"]) and pd.isna(frame.loc[1, "resolved_first_contact"])
+    assert frame.loc[0, "employee_id"] == "007"
+    surveys = pd.read_parquet(root / "data" / "processed" / "2024-01" / "surveys.parquet")
+    assert str(surveys["csat"].dtype) == "Int64" and list(surveys["csat"]) == [5, 3]
+
+
+# --- THE ACCEPTANCE CASE -------------------------------------------------------------------------
+def test_bad_tickets_give_one_report_and_leave_the_store_unchanged(root):
+    assert ingest.ingest_month("2024-01", root).ok
+    shutil.copy(FIXTURES / "tickets_bad.csv", raw_month(root, "2024-02") / "tickets.csv")
+    before = tree_hashes(root / "data" / "processed")
+
+    result = ingest.ingest_month("2024-02", root)
+
+    assert not result.ok and result.status == "rejected"
+    f = "data/raw/2024-02/tickets.csv"
+    # header = line 1, so the 2nd, 3rd and 4th data rows are lines 3, 4 and 5
+    assert problems_as_tuples(result) == [
+        (f, 3, "created_at", "2024-02-30 09:00:00"),
+        (f, 4, "centre_id", "mars"),
+        (f, 5, "ticket_id", "T0004"),
+    ]
+    assert "real date" in result.problems[0].rule
+    assert "centre" in result.problems[1].rule
+    assert "repeat" in result.problems[2].rule and "line 2" in result.problems[2].rule
+    report = result.report()
+    assert report.startswith("2024-02: REJECTED, 3 problems in 1 file; nothing was written.")
+    for line, column, value in ((3, "created_at", "2024-02-30 09:00:00"), (4, "centre_id", "mars"), (5, "ticket_id", "T0004")):
+        assert f'line {line}, column {column}, value "{value}"' in report
+    assert str(root) not in report  # paths are relative to the root
+    assert tree_hashes(root / "data" / "processed") == before
+    assert not (root / "data" / "processed" / "2024-02").exists()
+
+
+def test_a_rejected_first_month_creates_nothing(root):
+    shutil.copy(FIXTURES / "tickets_bad.csv", raw_month(root, "2024-01") / "tickets.csv")
+    result = ingest.ingest_month("2024-01", root)
+    assert not result.ok
+    assert not (root / "data" / "processed").exists()
+
+
+def test_the_report_is_capped_per_file_but_counts_everything(root):
+    tickets = pd.read_csv(raw_month(root, "2024-02") / "tickets.csv", dtype=str, keep_default_na=False)
+    many = pd.concat([tickets.iloc[[0]]] * 60, ignore_index=True)
+    many["ticket_id"] = [f"X{i:03d}" for i in range(60)]
+    many["centre_id"] = "mars"
+    many.to_csv(raw_month(root, "2024-02") / "tickets.csv", index=False)
+    (raw_month(root, "2024-02") / "surveys.csv").write_text(
+        "response_id,ticket_id,centre_id,channel_id,service_id,employee_id,submitted_at,csat,nps,ces,comment\n", encoding="utf-8")
+    result = ingest.ingest_month("2024-02", root)
+    assert len(result.problems) == 60
+    assert [p.line for p in result.problems] == list(range(2, 62))
+    report = result.report(limit_per_file=50)
+    assert "60 problems" in report.splitlines()[0]
+    assert sum(1 for line in report.splitlines() if line.startswith("  line ")) == 50
+    assert "... and 10 more in this file" in report
+
+
+# --- reading ------------------------------------------------------------------------------------
+def test_bom_is_handled(root):
+    path = raw_month(root, "2024-01") / "tickets.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = ingest.ingest_month("2024-01", root)
+    assert result.ok, result.report()
+    record = store.ingest_record("2024-01", root)
+    assert record["files"][0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_blank_lines_still_count_for_line_numbers(root):
+    path = raw_month(root, "2024-02") / "tickets.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("virtual,whatsapp", "mars,whatsapp")  # T0006, on line 4
+    path.write_text("\n".join(lines[:2] + [""] + lines[2:]) + "\n", encoding="utf-8")  # a blank line 3
+    result = ingest.ingest_month("2024-01", root) and ingest.ingest_month("2024-02", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-02/tickets.csv", 5, "centre_id", "mars")]
+
+
+def write_xlsx(csv_path: Path, xlsx_path: Path, *, blank_row_after: int | None = None, edit=None) -> None:
+    """The CSV as a workbook: text cells, except created_at as a real date-time and booked as a real boolean."""
+    frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    if edit:
+        edit(frame)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "export"
+    ws.append(list(frame.columns))
+    for i, row in enumerate(frame.itertuples(index=False)):
+        cells = []
+        for col, value in zip(frame.columns, row):
+            if col == "created_at":
+                cells.append(datetime.fromisoformat(value.replace("T", " ")))
+            elif col == "booked":
+                cells.append(value == "true")
+            else:
+                cells.append(value if value != "" else None)
+        ws.append(cells)
+        if blank_row_after is not None and i == blank_row_after:
+            ws.append([])
+    wb.save(xlsx_path)
+
+
+def test_xlsx_is_read_with_sheet_row_numbers(root):
+    folder = raw_month(root, "2024-02")
+
+    def bad_centre(frame):
+        frame.loc[2, "centre_id"] = "mars"  # the third data row
+
+    write_xlsx(folder / "tickets.csv", folder / "tickets.xlsx", blank_row_after=0, edit=bad_centre)
+    (folder / "tickets.csv").unlink()
+    assert ingest.ingest_month("2024-01", root).ok
+    result = ingest.ingest_month("2024-02", root)
+    # header row 1, data rows 2, (blank 3), 4, 5
+    assert problems_as_tuples(result) == [("data/raw/2024-02/tickets.xlsx", 5, "centre_id", "mars")]
+
+    write_xlsx(FIXTURES / "months" / "2024-02" / "tickets.csv", folder / "tickets.xlsx")
+    result = ingest.ingest_month("2024-02", root)
+    assert result.ok, result.report()
+    frame = store.read_month("tickets", "2024-02", root=root)
+    csv_version = pd.read_csv(FIXTURES / "months" / "2024-02" / "tickets.csv", dtype=str)
+    assert list(frame["ticket_id"]) == list(csv_version["ticket_id"])
+    assert list(frame["employee_id"]) == ["007", "E010", "E020"]
+    assert list(frame["created_at"]) == list(pd.to_datetime(csv_version["created_at"]))
+    assert list(frame["booked"]) == [True, False, False]
+
+
+def test_leading_zero_ids_stay_strings(root):
+    assert ingest.ingest_all(root)[-1].ok
+    staff = store.read_month("staff", "2024-02", root=root)
+    assert staff["employee_id"].dtype == "str"
+    assert "007" in set(staff["employee_id"]) and "7" not in set(staff["employee_id"])
+
+
+def test_non_utf8_file_is_reported(root):
+    path = raw_month(root, "2024-01") / "staff.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1256"))
+    result = ingest.ingest_month("2024-01", root)
+    assert not result.ok
+    assert [(p.file, p.line) for p in result.problems] == [("data/raw/2024-01/staff.csv", None)]
+    assert "UTF-8" in result.problems[0].rule
+
+
+def test_missing_table_unknown_file_and_bad_header_are_reported(root):
+    folder = raw_month(root, "2024-01")
+    (folder / "feedback.csv").unlink()
+    (folder / "notes.txt").write_text("hello", encoding="utf-8")
+    staff = folder / "staff.csv"
+    staff.write_text(staff.read_text(encoding="utf-8").replace("name_ar,", "name_arabic,", 1), encoding="utf-8")
+    result = ingest.ingest_month("2024-01", root)
+    assert not result.ok
+    got = [(p.file, p.line, p.column) for p in result.problems]
+    assert ("data/raw/2024-01/feedback.csv", None, "") in got
+    assert ("data/raw/2024-01/notes.txt", None, "") in got
+    assert ("data/raw/2024-01/staff.csv", 1, "name_ar") in got       # missing column
+    assert ("data/raw/2024-01/staff.csv", 1, "name_arabic") in got   # unknown column
+    assert len(got) == 4
+    assert got == sorted(got, key=lambda t: (t[0], t[1] or 0))
+
+
+def test_ragged_line_is_reported_with_its_line(root):
+    path = raw_month(root, "2024-01") / "surveys.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "S0009,,seef,walk_in,,,2024-01-09 12:00:00,3,,,,extra\n", encoding="utf-8")
+    result = ingest.ingest_month("2024-01", root)
+    assert [(p.file, p.line) for p in result.problems] == [("data/raw/2024-01/surveys.csv", 4)]
+
+
+# --- the rules that need the rest of the month or the store --------------------------------------
+def test_national_id_is_refused_and_not_echoed(root):
+    path = raw_month(root, "2024-01") / "tickets.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("C-1002", "870412345"), encoding="utf-8")
+    result = ingest.ingest_month("2024-01", root)
+    assert [(p.line, p.column) for p in result.problems] == [(4, "customer_ref")]
+    assert "national ID" in result.problems[0].rule
+    assert "870412345" not in result.report()
+
+
+def test_unknown_criterion_is_refused_with_file_line_and_value(root):
+    path = raw_month(root, "2024-02") / "self_assessment.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("virtual,ENV-01", "virtual,ENV-99"), encoding="utf-8")
+    assert ingest.ingest_month("2024-01", root).ok
+    result = ingest.ingest_month("2024-02", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-02/self_assessment.csv", 4, "criterion_id", "ENV-99")]
+    assert "catalogue" in result.problems[0].rule
+    assert 'line 4, column criterion_id, value "ENV-99"' in result.report()
+
+
+def test_ticket_ids_are_unique_across_months(root):
+    assert ingest.ingest_month("2024-01", root).ok
+    path = raw_month(root, "2024-02") / "tickets.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("T0006,", "T0001,"), encoding="utf-8")
+    result = ingest.ingest_month("2024-02", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-02/tickets.csv", 4, "ticket_id", "T0001")]
+    assert "2024-01" in result.problems[0].rule
+
+
+def test_surveys_may_answer_only_tickets_already_known(root):
+    # February's S0003 answers January's T0003: without January in the store it is unknown
+    result = ingest.ingest_month("2024-02", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-02/surveys.csv", 2, "ticket_id", "T0003")]
+    assert ingest.ingest_month("2024-01", root).ok
+    assert ingest.ingest_month("2024-02", root).ok
+
+
+def test_employees_must_be_on_the_month_roster(root):
+    path = raw_month(root, "2024-01") / "staff.csv"
+    path.write_text("\n".join(l for l in path.read_text(encoding="utf-8").splitlines() if not l.startswith("E020")) + "\n",
+                    encoding="utf-8")
+    result = ingest.ingest_month("2024-01", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-01/tickets.csv", 3, "employee_id", "E020")]
+
+
+# --- re-ingest, corrections, determinism --------------------------------------------------------
+def test_reingesting_unchanged_files_is_a_noop(root):
+    first = ingest.ingest_all(root)
+    assert [r.status for r in first] == ["written", "written"]
+    before = tree_hashes(root / "data" / "processed")
+    mtimes = {p: p.stat().st_mtime_ns for p in (root / "data" / "processed").rglob("*")}
+    again = ingest.ingest_all(root)
+    assert [(r.month, r.ok, r.status) for r in again] == [("2024-01", True, "unchanged"), ("2024-02", True, "unchanged")]
+    assert "nothing to do" in again[0].report()
+    assert tree_hashes(root / "data" / "processed") == before
+    assert {p: p.stat().st_mtime_ns for p in (root / "data" / "processed").rglob("*")} == mtimes
+
+
+def test_a_changed_raw_file_is_a_correction(root):
+    ingest.ingest_all(root)
+    path = raw_month(root, "2024-01") / "surveys.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("S0002,,virtual,eservices,,,2024-01-09 12:00:00,3",
+                                                             "S0002,,virtual,eservices,,,2024-01-09 12:00:00,4"),
+                    encoding="utf-8")
+    result = ingest.ingest_month("2024-01", root)
+    assert result.ok and result.status == "corrected"
+    assert result.changed == ["data/raw/2024-01/surveys.csv"]
+    assert "data/raw/2024-01/surveys.csv" in result.report() and "Correction" in result.report()
+    assert list(store.read_month("surveys", "2024-01", root=root)["csat"]) == [5, 4]
+    record = store.ingest_record("2024-01", root)
+    assert record["files"][1]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_rejected_correction_keeps_the_published_month(root):
+    ingest.ingest_all(root)
+    before = tree_hashes(root / "data" / "processed")
+    shutil.copy(FIXTURES / "tickets_bad.csv", raw_month(root, "2024-02") / "tickets.csv")
+    assert not ingest.ingest_month("2024-02", root).ok
+    assert tree_hashes(root / "data" / "processed") == before
+
+
+def test_parquet_bytes_are_deterministic(tmp_path):
+    a, b = make_root(tmp_path / "a"), make_root(tmp_path / "b")
+    ingest.ingest_all(a)
+    ingest.ingest_all(b)
+    hashes = tree_hashes(a / "data" / "processed")
+    assert any(k.endswith(".parquet") for k in hashes)
+    assert hashes == tree_hashes(b / "data" / "processed")
+    shutil.rmtree(a / "data" / "processed")
+    ingest.ingest_all(a)
+    assert tree_hashes(a / "data" / "processed") == hashes
+
+
+def test_registry_problems_reject_the_month(root):
+    path = root / "data" / "raw" / "initiatives.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("seef;tijjar", "seef;mars"), encoding="utf-8")
+    result = ingest.ingest_month("2024-01", root)
+    assert problems_as_tuples(result) == [("data/raw/initiatives.csv", 3, "centres", "seef;mars")]
+    assert not (root / "data" / "processed").exists()
+
+
+def test_a_registry_change_alone_rewrites_only_the_registry(root):
+    ingest.ingest_all(root)
+    month_before = tree_hashes(root / "data" / "processed" / "2024-01")
+    path = root / "data" / "raw" / "initiatives.csv"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "I03,Video calls,مكالمات الفيديو,2024-03-01,,virtual,video_call,virtual_share:up,IT,\n", encoding="utf-8")
+    result = ingest.ingest_month("2024-01", root)
+    assert result.ok and result.status == "unchanged"
+    assert result.written == ["data/processed/initiatives"]
+    assert tree_hashes(root / "data" / "processed" / "2024-01") == month_before
+    assert len(pd.read_parquet(root / "data" / "processed" / "initiatives" / "initiatives.parquet")) == 3
+
+
+def test_bad_month_labels_and_missing_folders_are_reported(root):
+    for label in ("2024-13", "jan", "2024-05"):
+        result = ingest.ingest_month(label, root)
+        assert not result.ok and len(result.problems) == 1, label
+        assert result.problems[0].file.startswith("data/raw/")
+
+
+def test_ingest_all_goes_in_month_order(root):
+    (root / "data" / "raw" / "scratch").mkdir()  # not a month: ignored
+    results = ingest.ingest_all(root)
+    assert [r.month for r in results] == ["2024-01", "2024-02"]
+    assert all(r.ok for r in results)
+    assert store.months(root) == ["2024-01", "2024-02"]

@@ -1,0 +1,177 @@
+"""The store: typed reads, and the as-of rule (no record after the end of the period)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from helpers import contract, ingest, store
+from helpers.paths import CODE_ROOT
+from helpers.periods import parse
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+def make_root(base: Path) -> Path:
+    """A root with a copy of config/ (fixture criteria catalogue) and both fixture months ingested."""
+    root = base / "repo"
+    shutil.copytree(CODE_ROOT / "config", root / "config")
+    entity = root / "config" / "entity.yaml"
+    raw = yaml.safe_load(entity.read_text(encoding="utf-8"))
+    raw["criteria"] = [{"guideline": "fixture", "file": "criteria/fixture.csv", "effective_from": "2023-01"}]
+    entity.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (root / "config" / "criteria").mkdir(exist_ok=True)
+    shutil.copy(FIXTURES / "criteria.csv", root / "config" / "criteria" / "fixture.csv")
+    shutil.copytree(FIXTURES / "months", root / "data" / "raw")
+    results = ingest.ingest_all(root)
+    assert [r.ok for r in results] == [True, True], [r.report() for r in results]
+    return root
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return make_root(tmp_path_factory.mktemp("store"))
+
+
+def ids(frame: pd.DataFrame, column: str) -> list[str]:
+    return list(frame[column])
+
+
+def test_months(root, tmp_path):
+    assert store.months(root) == ["2024-01", "2024-02"]  # the registry folder is not a month
+    assert store.months(tmp_path) == []
+
+
+def test_load_is_typed_like_the_contract(root):
+    tickets = store.load("tickets", "2024-02", root=root)
+    assert tickets.dtypes.astype(str).to_dict() == contract.TABLES["tickets"].dtypes
+    assert ids(tickets, "ticket_id") == ["T0001", "T0002", "T0003", "T0004", "T0005", "T0006"]
+    assert tickets.loc[0, "employee_id"] == "007"
+    assert tickets.loc[0, "started_at"] == pd.Timestamp("2024-01-07 08:13:00")
+    assert tickets.loc[0, "booked"] is False or tickets.loc[0, "booked"] == False  # noqa: E712 (pandas boolean)
+    assert pd.isna(tickets.loc[1, "resolved_first_contact"])
+    staff = store.load("staff", "2024-02", root=root)
+    assert list(staff.columns) == contract.TABLES["staff"].names + ["month"]
+    assert list(zip(staff["month"], staff["employee_id"]))[:4] == [
+        ("2024-01", "007"), ("2024-01", "E010"), ("2024-01", "E020"), ("2024-02", "007"),
+    ]
+
+
+def test_a_day_sees_nothing_after_its_end(root):
+    # T0005 at 23:59:59 on the 5th is in; T0006 at 00:00:00 on the 6th is not
+    assert ids(store.load("tickets", "2024-02-05", root=root), "ticket_id") == ["T0001", "T0002", "T0003", "T0004", "T0005"]
+    assert ids(store.load("tickets", "2024-02-06", root=root), "ticket_id")[-1] == "T0006"
+    # S0004 was submitted at 12:00 on the 5th
+    assert ids(store.load("surveys", "2024-02-04", root=root), "response_id") == ["S0001", "S0002", "S0003"]
+    assert ids(store.load("surveys", "2024-02-05", root=root), "response_id") == ["S0001", "S0002", "S0003", "S0004"]
+    # self-assessments dated the 27th and the 28th
+    sa = store.load("self_assessment", "2024-02-27", root=root)
+    assert list(zip(sa["month"], sa["criterion_id"])) == [("2024-01", "ACC-01"), ("2024-01", "QOS-01"), ("2024-02", "ENV-01")]
+
+
+def test_a_month_does_not_see_the_next_month(root):
+    assert ids(store.load("tickets", "2024-01", root=root), "ticket_id") == ["T0001", "T0002", "T0003"]
+    assert set(store.load("staff", "2024-01", root=root)["month"]) == {"2024-01"}
+    assert ids(store.load("feedback", "2024-01", root=root), "feedback_id") == ["F0001", "F0002"]
+    # ISO week 5 of 2024 runs 29 January to 4 February: February's tickets start on the 5th
+    assert ids(store.load("tickets", "2024-W05", root=root), "ticket_id") == ["T0001", "T0002", "T0003"]
+    assert ids(store.load("tickets", parse("2023-12"), root=root), "ticket_id") == []
+
+
+def test_feedback_closed_later_shows_in_progress(root):
+    # F0002, received 20 January, resolved 3 February 10:00, substantiated
+    def f0002(period):
+        frame = store.load("feedback", period, root=root)
+        row = frame[frame["feedback_id"] == "F0002"].iloc[0]
+        return row["status"], row["resolved_at"], row["substantiated"]
+
+    status, resolved_at, substantiated = f0002("2024-01")
+    assert status == "in_progress" and pd.isna(resolved_at) and pd.isna(substantiated)
+    assert f0002("2024-02-03")[0] == "resolved"
+    assert f0002("2024-02") == ("resolved", pd.Timestamp("2024-02-03 10:00:00"), True)
+    only_status = store.load("feedback", "2024-01", root=root, columns=["feedback_id", "status"])
+    assert list(only_status.columns) == ["feedback_id", "status"]
+    assert list(only_status["status"]) == ["resolved", "in_progress"]
+
+
+def test_since_and_columns(root):
+    frame = store.load("tickets", "2024-02", root=root, since="2024-02", columns=["outcome", "ticket_id"])
+    assert list(frame.columns) == ["outcome", "ticket_id"]
+    assert ids(frame, "ticket_id") == ["T0004", "T0005", "T0006"]
+    with pytest.raises(ValueError):
+        store.load("tickets", "2024-02", root=root, columns=["nope"])
+    with pytest.raises(ValueError):
+        store.load("visits", "2024-02", root=root)
+
+
+def test_empty_frames_are_typed(tmp_path):
+    frame = store.load("surveys", "2024-02", root=tmp_path)
+    assert frame.empty
+    assert frame.dtypes.astype(str).to_dict() == contract.TABLES["surveys"].dtypes
+    staff = store.load("staff", "2024-02", root=tmp_path)
+    assert list(staff.columns)[-1] == "month" and staff.empty
+    assert store.initiatives("2024-02", root=tmp_path).empty
+
+
+def test_initiatives_in_force(root):
+    assert ids(store.initiatives("2024-01", root=root), "initiative_id") == ["I01"]
+    assert ids(store.initiatives("2024-02-09", root=root), "initiative_id") == ["I01"]
+    feb = store.initiatives("2024-02-10", root=root)
+    assert ids(feb, "initiative_id") == ["I01", "I02"]
+    assert pd.isna(feb.loc[1, "end_on"])  # ends 31 December: not yet known on 10 February
+    assert store.initiatives("2024", root=root).loc[1, "end_on"] == pd.Timestamp("2024-12-31")
+    assert str(feb["start_on"].dtype) == "datetime64[us]"
+
+
+def test_a_later_initiative_changes_no_past_period(tmp_path):
+    root = make_root(tmp_path)
+    before = (store.inputs("2024-02", root), store.initiatives("2024-02", root))
+    path = root / "data" / "raw" / "initiatives.csv"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "I03,Video calls,مكالمات الفيديو,2024-03-01,,virtual,video_call,virtual_share:up,IT,\n", encoding="utf-8")
+    assert ingest.ingest_month("2024-02", root).ok
+    assert store.inputs("2024-02", root) == before[0]
+    pd.testing.assert_frame_equal(store.initiatives("2024-02", root), before[1])
+    assert ids(store.initiatives("2024", root), "initiative_id") == ["I01", "I02", "I03"]
+
+
+def test_inputs_list_the_raw_files_the_period_may_read(root):
+    jan = store.inputs("2024-01-15", root)
+    paths = [i["path"] for i in jan]
+    assert paths == [f"data/raw/2024-01/{t}.csv" for t in contract.MONTH_TABLES] + ["data/raw/initiatives.csv"]
+    raw = root / "data" / "raw" / "2024-01" / "tickets.csv"
+    assert jan[0] == {"path": "data/raw/2024-01/tickets.csv", "sha256": hashlib.sha256(raw.read_bytes()).hexdigest(), "rows": 3}
+    assert jan[-1]["rows"] == 1  # only I01 is in force on 15 January
+    feb = store.inputs("2024-02", root)
+    assert len(feb) == 11 and feb[-1]["rows"] == 2
+    assert feb[-1]["sha256"] != jan[-1]["sha256"]
+
+
+PERIODS = ["2024-01", "2024-02-05", "2024-W05", "2024-02", "2023-12"]
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_duckdb_views_match_load(root, period):
+    def plain(frame: pd.DataFrame) -> list[dict]:
+        return [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.astype(object).to_dict("records")]
+
+    con = store.connect(period, root)
+    for table in contract.MONTH_TABLES:
+        via_sql = con.sql(f"SELECT * FROM {table}").df()
+        via_load = store.load(table, period, root=root)
+        assert list(via_sql.columns) == list(via_load.columns), table
+        assert plain(via_sql) == plain(via_load), (table, period)
+    assert plain(con.sql("SELECT * FROM initiatives").df()) == plain(store.initiatives(period, root))
+    con.close()
+
+
+def test_duckdb_views_exist_on_an_empty_store(tmp_path):
+    con = store.connect("2024-02", tmp_path)
+    assert con.sql("SELECT count(*) FROM tickets").fetchall() == [(0,)]
+    assert [d[0] for d in con.sql("SELECT * FROM staff").description][-1] == "month"
+    con.close()

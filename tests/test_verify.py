@@ -1,0 +1,261 @@
+"""``verify``: rebuild a period in a clean root and compare it with its manifest.
+
+The fast tests replace ingest+run (``provenance.rebuild``) and the store (``period_inputs``)
+with stand-ins whose outputs are a plain function of the raw files, so the expected verdicts
+can be read off the test. The e2e tests at the end use the real pipeline on a small demo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import provenance
+from helpers.paths import get_paths
+from helpers.periods import parse
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def standin_inputs(period: str, root=None) -> list[dict]:
+    """As ``store.inputs``: the raw files of months ≤ the period's month plus the registry."""
+    paths = get_paths(root)
+    if not (paths.processed / "ingested").exists():
+        raise FileNotFoundError("no processed store")
+    last = parse(period).month
+    files = list(paths.raw.glob("*.csv"))
+    files += [f for d in paths.raw.iterdir() if d.is_dir() and d.name <= last for f in d.glob("*.csv")]
+    return [{"path": paths.rel(f), "sha256": hashlib.sha256(f.read_bytes()).hexdigest(),
+             "rows": len(f.read_text().splitlines()) - 1} for f in files]
+
+
+def standin_run(period: str, root, languages=("en",)) -> None:
+    """Ingest and run: a table counting each input's rows, and a notebook showing the total."""
+    paths = get_paths(root)
+    if any("BAD" in f.read_text() for f in paths.raw.rglob("*.csv")):
+        raise ValueError("data/raw/2024-02/tickets.csv, line 3, column ticket_id: value 'BAD' is not an id")
+    (paths.processed / "ingested").mkdir(parents=True, exist_ok=True)
+    inputs = sorted(standin_inputs(period, root), key=lambda r: r["path"])
+    out = paths.period_reports(period)
+    write(out / "tables" / "counts.csv", "path,rows\n" + "".join(f"{i['path']},{i['rows']}\n" for i in inputs))
+    for lang in languages:
+        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"papermill": {"start_time": "now"}},
+              "cells": [{"cell_type": "code", "id": "c1", "execution_count": 1, "source": ["total"],
+                         "metadata": {"execution": {"iopub.execute_input": "now"}},
+                         "outputs": [{"output_type": "stream", "name": "stdout",
+                                      "text": [f"{sum(i['rows'] for i in inputs)} rows from {paths.root}\n"]}]}]}
+        write(out / lang / "01_overview.ipynb", json.dumps(nb))
+    provenance.write_manifest(period, root, {"langs": list(languages), "root": "."}, out)
+
+
+@pytest.fixture
+def standin_root(tmp_path, monkeypatch):
+    """Two raw months, config, and both months run and recorded with the stand-ins."""
+    root = tmp_path / "root"
+    write(root / "config" / "entity.yaml", "version: '1'\n")
+    write(root / "data" / "raw" / "initiatives.csv", "initiative_id\nI1\n")
+    write(root / "data" / "raw" / "2024-01" / "tickets.csv", "ticket_id\nT1\nT2\n")
+    write(root / "data" / "raw" / "2024-02" / "tickets.csv", "ticket_id\nT3\n")
+    monkeypatch.setattr(provenance, "period_inputs", standin_inputs)
+    monkeypatch.setattr(provenance, "rebuild", lambda period, work, langs: standin_run(period, work, langs))
+    monkeypatch.setattr(provenance, "git_state", lambda repo=None: {"commit": "c" * 40, "clean": True})
+    for period in ("2024-01", "2024-02"):
+        standin_run(period, root, ("en", "ar"))
+    return root
+
+
+def test_an_untouched_period_verifies_identical(standin_root):
+    result = provenance.verify("2024-02", standin_root)
+    assert result.ok and result.exit_code == 0
+    # counts.csv and the two notebooks
+    assert result.report() == "2024-02: 3 of 3 outputs identical"
+    assert result.identical == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
+
+
+def test_verify_leaves_the_published_period_and_no_temporary_root(standin_root, tmp_path, monkeypatch):
+    made = []
+    real = provenance.tempfile.mkdtemp
+    monkeypatch.setattr(provenance.tempfile, "mkdtemp", lambda **kw: made.append(real(dir=tmp_path, **kw)) or made[-1])
+    before = (standin_root / "reports" / "2024-02" / "manifest.json").read_bytes()
+    assert provenance.verify("2024-02", standin_root).ok
+    assert (standin_root / "reports" / "2024-02" / "manifest.json").read_bytes() == before
+    assert made and not Path(made[0]).exists()
+
+
+def test_one_changed_byte_in_a_raw_file_fails_that_month_and_names_the_file(standin_root):
+    raw = standin_root / "data" / "raw" / "2024-02" / "tickets.csv"
+    raw.write_text("ticket_id\nT4\n")  # T3 -> T4: same rows, one byte
+    result = provenance.verify("2024-02", standin_root)
+    assert not result.ok and result.exit_code == 1
+    assert [c["path"] for c in result.inputs_changed] == ["data/raw/2024-02/tickets.csv"]
+    assert "input changed: data/raw/2024-02/tickets.csv" in result.report()
+    # the month before does not read it and still verifies
+    assert provenance.verify("2024-01", standin_root).ok
+
+
+def test_a_corrected_earlier_month_shows_in_every_period_that_reads_it(standin_root):
+    (standin_root / "data" / "raw" / "2024-01" / "tickets.csv").write_text("ticket_id\nT1\n")
+    for period in ("2024-01", "2024-02"):
+        result = provenance.verify(period, standin_root)
+        assert not result.ok
+        # one row fewer: the table and both notebooks (which print the total) differ
+        assert result.differing == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
+        report = result.report()
+        assert f"{period}: NOT verified: 0 of 3 outputs identical" in report
+        assert "input changed: data/raw/2024-01/tickets.csv" in report and "rows 2 → 1" in report
+
+
+def test_a_file_added_to_a_read_month_is_named(standin_root):
+    write(standin_root / "data" / "raw" / "2024-01" / "surveys.csv", "response_id\nR1\n")
+    result = provenance.verify("2024-01", standin_root)
+    assert not result.ok
+    assert "input added: data/raw/2024-01/surveys.csv (not in the manifest)" in result.report()
+    # one more row: the table and both notebooks' totals (2 + 1 → 2 + 1 + 1) differ
+    assert result.extra == []
+    assert result.differing == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
+
+
+def test_a_later_month_changes_nothing_for_an_earlier_one(standin_root):
+    write(standin_root / "data" / "raw" / "2024-03" / "tickets.csv", "ticket_id\nT5\n")
+    before = (standin_root / "reports" / "2024-02" / "manifest.json").read_bytes()
+    assert provenance.verify("2024-02", standin_root).ok
+    assert provenance.up_to_date("2024-02", standin_root)
+    assert (standin_root / "reports" / "2024-02" / "manifest.json").read_bytes() == before
+
+
+def test_a_failed_rebuild_still_names_the_changed_file(standin_root):
+    raw = standin_root / "data" / "raw" / "2024-02" / "tickets.csv"
+    raw.write_text("ticket_id\nT3\nBAD\n")
+    result = provenance.verify("2024-02", standin_root)
+    assert not result.ok
+    report = result.report()
+    assert "rebuild failed: data/raw/2024-02/tickets.csv, line 3, column ticket_id" in report
+    assert "input changed: data/raw/2024-02/tickets.csv" in report
+    assert result.missing == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
+
+
+def test_config_code_commit_and_lock_differences_are_reported(standin_root, monkeypatch):
+    write(standin_root / "config" / "entity.yaml", "version: '2'\n")
+    monkeypatch.setattr(provenance, "code_hash", lambda: {"sha256": "d" * 64, "files": 1})
+    monkeypatch.setattr(provenance, "git_state", lambda repo=None: {"commit": "e" * 40, "clean": False})
+    monkeypatch.setattr(provenance, "lock_hash", lambda: {"file": "uv.lock", "sha256": "f" * 64})
+    result = provenance.verify("2024-02", standin_root)
+    # the stand-in outputs do not depend on config or code: identical, with notes saying why it matters
+    assert result.ok
+    report = result.report()
+    assert report.startswith("2024-02: 3 of 3 outputs identical")
+    assert "config changed: config/entity.yaml" in report
+    assert f"code commit differs: {'c' * 12} → {'e' * 12}" in report
+    assert f"code differs: src/helpers and notebooks hash" in report and f"→ {'d' * 12}" in report
+    assert f"lock file differs: uv.lock" in report and f"→ {'f' * 12}" in report
+
+
+def test_a_non_deterministic_output_is_blamed_on_its_producer(standin_root, monkeypatch):
+    def flaky(period, work, langs):
+        standin_run(period, work, langs)
+        write(get_paths(work).period_reports(period) / "figures" / "en" / "x.svg", "<svg id='random'/>")
+        write(get_paths(work).period_reports(period) / "tables" / "counts.csv", "changed\n")
+
+    monkeypatch.setattr(provenance, "rebuild", flaky)
+    result = provenance.verify("2024-02", standin_root)
+    assert not result.ok
+    assert result.differing == ["tables/counts.csv"] and result.extra == ["figures/en/x.svg"]
+    report = result.report()
+    assert "differs: tables/counts.csv" in report and "not in manifest: figures/en/x.svg" in report
+    assert "not deterministic" in report
+
+
+def test_a_period_without_a_manifest_is_not_verified(standin_root):
+    result = provenance.verify("2023-12", standin_root)
+    assert not result.ok
+    assert result.report() == ("2023-12: NOT verified: no manifest at reports/2023-12/manifest.json; "
+                               "run `goldbook run 2023-12` first")
+
+
+def test_a_fresh_clone_verifies_against_the_published_manifest(standin_root, tmp_path):
+    import shutil
+
+    published = tmp_path / "published" / "manifest.json"
+    published.parent.mkdir()
+    shutil.copy(standin_root / "reports" / "2024-02" / "manifest.json", published)
+    shutil.rmtree(standin_root / "reports")  # reports are not in git: a clone has only raw files and config
+    assert provenance.verify("2024-02", standin_root, manifest=published).ok
+    wrong = provenance.verify("2024-01", standin_root, manifest=published)
+    assert not wrong.ok and "the manifest given is for 2024-02, not 2024-01" in wrong.report()
+
+
+def test_stage_sources_copies_config_registry_and_months_up_to_the_period(standin_root, tmp_path):
+    write(standin_root / "data" / "raw" / "2024-03" / "tickets.csv", "ticket_id\nT5\n")
+    work = tmp_path / "work"
+    provenance.stage_sources("2024-02", standin_root, work)
+    copied = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
+    expected = ["config/entity.yaml", "data/raw/2024-01/tickets.csv", "data/raw/2024-02/tickets.csv",
+                "data/raw/initiatives.csv"]
+    if (provenance.CODE_ROOT / "uv.lock").exists():
+        expected.append("uv.lock")
+    assert copied == sorted(expected)
+
+
+# --- end to end on the shared small demo (tests/conftest.py) --------------------------------
+@pytest.mark.e2e
+def test_e2e_a_demo_month_verifies_identical(demo_run):
+    result = provenance.verify("2024-02", demo_run)
+    assert result.ok, result.report()
+    n = result.total
+    # both languages' notebooks, tables and figures
+    assert n > 6 and result.report().splitlines()[0] == f"2024-02: {n} of {n} outputs identical"
+
+
+@pytest.mark.e2e
+def test_e2e_one_byte_in_a_raw_file_fails_that_month_only(demo_run, tmp_path):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(demo_run, root, ignore=shutil.ignore_patterns(".ready"))
+    victim = root / "data" / "raw" / "2024-02" / "tickets.csv"
+    data = bytearray(victim.read_bytes())
+    # one byte of the last customer reference (pseudonymous, shown nowhere): the file stays valid
+    i = data.rindex(b",C-") + 4
+    data[i] = ord("0") if data[i] != ord("0") else ord("1")
+    victim.write_bytes(bytes(data))
+    result = provenance.verify("2024-02", root)
+    assert not result.ok
+    assert "input changed: data/raw/2024-02/tickets.csv" in result.report()
+    assert provenance.verify("2024-01", root).ok
+
+
+@pytest.mark.e2e
+def test_e2e_adding_a_later_month_leaves_earlier_periods_byte_identical(demo_run, tmp_path):
+    import shutil
+
+    from helpers import demo, ingest, runner
+    from helpers.config import load_config
+
+    root = tmp_path / "copy"
+    shutil.copytree(demo_run, root, ignore=shutil.ignore_patterns(".ready"))
+
+    def snapshot(period):
+        folder = root / "reports" / period
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    before = {p: snapshot(p) for p in ("2024-01", "2024-02")}
+    fingerprints = {p: provenance.fingerprint(p, root) for p in before}
+    demo.generate(get_paths(root).raw, cfg=load_config(root), seed=7, start="2024-03", end="2024-03", scale=0.05)
+    assert all(r.ok for r in ingest.ingest_all(root))
+    results = runner.run_all(root, progress=lambda line: None)
+    assert all(r.ok for r in results), [r.message for r in results if not r.ok]
+    assert "2024-03" in [r.period for r in results if r.status == "published"]
+    for period, files in before.items():
+        now = provenance.fingerprint(period, root)
+        # as-of: the later month is in neither the inputs nor the config of an earlier period
+        assert (now["inputs"], now["config"]) == (fingerprints[period]["inputs"], fingerprints[period]["config"])
+        assert now == fingerprints[period], "the code changed while the test ran: run it again"
+        # so the runner skipped it: manifest (volatile included), notebooks, tables, figures untouched
+        assert snapshot(period) == files
