@@ -70,6 +70,34 @@ def test_headline_against_previous_month():
     assert h.loc["virtual_share", "change"] == pytest.approx(0.25)
     assert h.loc["csat", "value"] == 0.75 and h.loc["csat", "change"] == pytest.approx(0.25)
     assert h.loc["csat", "low"] < 0.75 < h.loc["csat", "high"]
+    # no last-year data given: those comparisons are missing, not zero
+    assert h[["last_year", "change_last_year"]].isna().all().all()
+    # 3/4 against 1/2 satisfied is far too few responses to be a real change
+    assert h.loc["csat", "significant"] == False  # noqa: E712 - a nullable boolean
+    assert pd.isna(h.loc["transactions", "significant"])
     lines = headline.narrative(h.reset_index(), "en")
     assert "75.0%" in lines[1] and "+25.0 pp" in lines[1]
     assert "نقطة" in headline.narrative(h.reset_index(), "ar")[1]
+
+
+def test_headline_last_year_target_and_a_real_change():
+    big_now = pd.DataFrame({"csat": [5] * 900 + [1] * 100})     # 90% of 1,000
+    big_before = pd.DataFrame({"csat": [5] * 800 + [1] * 200})  # 80% of 1,000
+    kpi = {**KPI, "csat": {**KPI["csat"], "target": 0.9}, "digital_take_up": {
+        "assisted_digital_counts_as_digital": True, "target": 0.6}, "significance": {"alpha": 0.05}}
+    h = headline.headline(CUR, big_now, PREV, big_before, kpi, VIRTUAL, PREV, big_before).set_index("metric")
+    # z = 0.10 / sqrt(0.85 * 0.15 * 2 / 1000) = 6.26: p far below 0.05
+    assert h.loc["csat", "significant"] == True  # noqa: E712
+    assert h.loc["csat", "p_value"] < 1e-8
+    assert h.loc["csat", "last_year"] == pytest.approx(0.8)
+    assert h.loc["csat", "change_last_year"] == pytest.approx(0.1)
+    assert h.loc["csat", "target"] == 0.9 and h.loc["virtual_share", "target"] == 0.6
+    assert h.loc["transactions", "last_year"] == 2
+    lines = headline.narrative(h.reset_index(), "en")
+    assert any("statistically significant" in line for line in lines)
+    assert any("80.0%" in line and "+10.0 pp" in line for line in lines)
+
+
+def test_points_never_show_negative_zero():
+    from helpers.messages import fmt_pp
+    assert fmt_pp(-0.00001, "en") == "+0.0 pp"

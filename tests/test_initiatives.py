@@ -193,6 +193,10 @@ def test_assess_recovers_a_step_and_says_it():
     assert e.placebo is not None and not e.placebo.significant
     text = ini.effect_sentences(a, "en")[0]
     assert text.startswith("name W raised the virtual share") and "95% CI" in text
+    series = ini.series_table(a)
+    assert len(series) == 18 and series["month"].iloc[0] == "2023-01" and series["post"].sum() == 9
+    observed = tickets.groupby(tickets["created_at"].dt.to_period("M"))["channel_id"].apply(lambda c: (c == "phone").mean())
+    np.testing.assert_allclose(series["observed"], observed.to_numpy())
 
 
 def test_assess_refuses_to_judge_on_too_few_months_and_ignores_later_initiatives():

@@ -55,7 +55,6 @@ Rules (printed on the Methods page):
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from dataclasses import dataclass, field

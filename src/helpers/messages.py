@@ -84,7 +84,8 @@ def fmt_pp(delta_share, lang: str, digits: int = 1) -> str:
     """A change in a share as signed percentage points: ``+2.1 pp`` / ``+2.1 نقطة``."""
     if _missing(delta_share):
         return "–"
-    return t("unit.pp", lang, value=f"{100 * delta_share:+.{digits}f}")
+    points = round(100 * delta_share, digits) + 0.0   # + 0.0: no "-0.0" for a change that rounds away
+    return t("unit.pp", lang, value=f"{points:+.{digits}f}")
 
 
 def fmt_duration(seconds, lang: str) -> str:
