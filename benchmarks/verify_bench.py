@@ -103,10 +103,12 @@ def main(argv=None) -> int:
         print(f"  ingest of those months from raw (clean folder): {ingest_s:6.1f} s {cpu_i:6.1f} s")
         print(f"  run (forced):                                   {run_s:6.1f} s {cpu_r:6.1f} s")
         print(f"  verify (copy + ingest + run + compare):         {verify_s:6.1f} s {cpu_v:6.1f} s")
+        steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+        print(f"    of which: {steps} (ingest in two chains when the root's store allows)")
         print(f"  verify / run: {verify_s / run_s:.2f}× wall, {cpu_v / cpu_r:.2f}× cpu (goal: about 1.5× at most)")
         print(f"  load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores "
               f"(wall times stretch when the machine is shared)")
-        print(f"  {result.report().splitlines()[0]}")
+        print("  " + result.report().replace("\n", "\n  "))
         return 0 if result.ok else 1
 
 

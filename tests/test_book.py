@@ -30,44 +30,52 @@ def test_page_language_from_the_page_path():
     assert book.page_language("reports/2024-03/tables/x") is None
 
 
-def test_metric_unit_explicit_unit_wins_then_the_metric_id():
-    assert book.metric_unit("csat") == "share"
-    assert book.metric_unit("virtual_share") == "share"
-    assert book.metric_unit("median_wait") == "seconds"
-    assert book.metric_unit("transactions") == "count"
-    assert book.metric_unit("transactions", unit="share") == "share"
-    assert book.metric_unit("csat", unit="") == "share"
+def _real_headline_csv(tmp_path: Path) -> Path:
+    """``overview_headline.csv`` as the overview chapter writes it, from real ``headline()`` output
+    on the hand-worked month of ``test_headline`` (1,200 transactions, 60% virtual, 85% CSAT)."""
+    from test_headline import VIRTUAL, _month, _scores
+
+    from helpers import headline
+    from helpers.publish import table_csv
+
+    kpi = {"digital_take_up": {"assisted_digital_counts_as_digital": True, "target": 0.6},
+           "csat": {"top_box": [4, 5], "confidence": 0.95, "target": 0.9}, "significance": {"alpha": 0.05}}
+    frame = headline.headline(_month(1000, 600, abandoned=200), _scores(850, 1000), _month(1000, 550),
+                              _scores(830, 1000), kpi, VIRTUAL, _month(800, 400), _scores(800, 1000))
+    path = tmp_path / "overview_headline.csv"
+    path.write_bytes(table_csv(frame))
+    return path
 
 
-def test_headline_table_formats_each_measure_in_each_language():
-    rows = [
-        {"metric": "transactions", "value": "31000", "previous": "30000", "change": "1000", "low": "", "high": ""},
-        {"metric": "virtual_share", "value": "0.45", "previous": "0.43", "change": "0.02", "low": "", "high": ""},
-        {"metric": "csat", "value": "0.86", "previous": "0.85", "change": "-0.01", "low": "0.84", "high": "0.88"},
-    ]
+def test_headline_table_renders_the_chapters_csv_in_each_language(tmp_path):
+    rows = book.read_csv_records(_real_headline_csv(tmp_path))
+    assert rows[0]["value"] == "1200" and rows[1]["significant"] == "True"     # strings, as read
     en = book.headline_table(rows, "en").splitlines()
-    # low/high become one interval column after the change
-    assert en[0] == "| Measure | Value | Previous month | Change | 95% interval |"
-    assert en[2] == "| Transactions | 31,000 | 30,000 | +1,000 |  |"
-    assert en[3] == "| Virtual share (digital take-up) | 45.0% | 43.0% | +2.0 pp |  |"
-    assert en[4] == "| CSAT (share scoring 4–5) | 86.0% | 85.0% | -1.0 pp | 84.0% – 88.0% |"
+    # p-values worked out in test_headline: 0.0237 and 2.2e-5 (virtual share), 0.2225 and 0.00326 (CSAT)
+    assert en[0] == ("| Measure | Value | Previous month | Change | 95% interval | Same month last year | "
+                     "Change in a year | Target | p-value | Significant | p-value (last year) | "
+                     "Significant (last year) |")
+    assert en[2] == "| Transactions | 1,200 | 1,000 | +200 | – | 800 | +400 | – | – | – | – | – |"
+    assert en[3] == ("| Virtual share (digital take-up) | 60.0% | 55.0% | +5.0 pp | – | 50.0% | +10.0 pp | 60.0% | "
+                     "0.024 | statistically significant | &lt; 0.001 | statistically significant |")
+    assert en[4] == ("| CSAT (share scoring 4–5) | 85.0% | 83.0% | +2.0 pp | 82.7% – 87.1% | 80.0% | +5.0 pp | "
+                     "90.0% | 0.223 | within normal variation | 0.003 | statistically significant |")
     ar = book.headline_table(rows, "ar")
-    assert "+2.0 نقطة مئوية" in ar and "المعاملات" in ar
+    assert "| المعاملات | 1,200 | 1,000 | +200 |" in ar and "+5.0 نقطة مئوية" in ar and "ذو دلالة إحصائية" in ar
     assert book.headline_table([], "en") == ""
 
 
-def test_headline_table_reads_significance_and_escapes_unknown_text():
-    rows = [{"metric": "<b>x</b>", "value": "3", "significant": "True", "note": "a|b"}]
+def test_headline_table_escapes_unknown_text_from_the_csv():
+    rows = [{"metric": "<b>x|y</b>", "value": "3", "significant": "True"}]
     table = book.headline_table(rows, "en")
-    assert "statistically significant" in table
-    assert "<b>" not in table and "&lt;b&gt;" in table
-    assert "a\\|b" in table          # a pipe in data cannot split the table
+    assert table.splitlines()[2] == "| &lt;b&gt;x\\|y&lt;/b&gt; | 3 | statistically significant |"
 
 
-def test_md_escape_neutralises_markup_from_data():
-    assert book.md_escape("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
-    assert book.md_escape("[x](http://a)") == "\\[x\\](http://a)"
-    assert book.md_escape("$5 *bold*") == "\\$5 \\*bold\\*"
+def test_book_escapes_with_the_one_escaper():
+    from helpers import publish
+
+    assert book.escape_markdown is publish.escape_markdown
+    assert not hasattr(book, "md_escape")
 
 
 def test_link_is_relative_to_the_page():
@@ -81,6 +89,11 @@ def test_setting_values_for_readers():
     assert book.setting_value("csat.target", 0.9, "en") == "90%"
     assert book.setting_value("nps.promoters", [9, 10], "en") == "9–10"
     assert book.setting_value("x.scores", [3, 5], "en") == "3, 5"
+    # [low, high] under a range setting is a range, consecutive or not
+    assert book.setting_value("nps.detractors", [0, 6], "en") == "0–6"
+    assert book.setting_value("nps.promoters", [9, 10], "ar") == "9–10"
+    assert book.setting_value("x.scores", [0, 6], "en") == "0, 6"
+    assert book.setting_value("csat.top_box", [4, 5], "en") == "4–5"
     assert book.setting_value("feedback.resolution_sla_days", 5, "en") == "5 days"
     assert book.setting_value("digital_take_up.assisted_digital_counts_as_digital", True, "ar") == "نعم"
     assert book.setting_value("service_level.variant", "served_only", "en").startswith("served only")
@@ -132,8 +145,50 @@ def test_methods_page_prints_kpi_settings_and_every_methods_key(monkeypatch):
     assert f"Version {cfg.kpi['version']} of the KPI settings, from configuration version {cfg.version}." in page
     assert "| Service-level variant | served only" in page
     assert "| Short abandons left out (below) | 10 s |" in page
+    assert f"| NPS detractors (scores) | {cfg.kpi['nps']['detractors'][0]}–{cfg.kpi['nps']['detractors'][1]} |" in page
     assert "page-dir: ltr" in page
     assert "page-dir: rtl" in book.methods_page(cfg, "ar")
+
+
+TEAM_CSV = ("centre_id,staff,leavers,responses,team_csat,team_csat_previous,team_csat_change,compliments,"
+            "compliments_per_1000,compliments_per_1000_before,morale\n"
+            "seef,10,0,1411,0.887314,0.874396,0.0129178,25,3.72967,4.19699,steady\n"
+            "virtual,26,1,3557,0.888951,0.883946,0.00500497,58,3.00036,3.91107,under_strain\n")
+
+
+def _landing(tmp_path: Path, team: str | None) -> str:
+    from helpers.config import load_config
+    from helpers.paths import get_paths
+
+    shutil.copytree(CODE_ROOT / "config", tmp_path / "config")
+    tables = tmp_path / "reports" / "2024-12" / "tables"
+    tables.mkdir(parents=True)
+    shutil.copy(_real_headline_csv(tmp_path), tables / "overview_headline.csv")
+    if team is not None:
+        (tables / "recognition_team.csv").write_text(team, encoding="utf-8")
+    reports = _index(("2024-12", "en", "01_overview"), ("2024-12", "ar", "01_overview"))
+    return book.landing_page(get_paths(tmp_path), reports, load_config(tmp_path))
+
+
+def test_landing_page_explains_the_test_and_shows_the_team_view(tmp_path):
+    page = _landing(tmp_path, TEAM_CSV)
+    en, ar = page.split("## العربية")
+    # the headline table, then what its "significant" means (alpha from config, uncorrected)
+    assert en.index("| Transactions | 1,200 |") < en.index("one two-proportion test") < en.index("Team morale")
+    assert "at α = 0.05 and without correction" in en and "may differ" in en
+    # the recognition chapter's team view, per centre, names from config
+    assert "### Team morale by centre: December 2024" in en
+    assert "| Centre | Team satisfaction | Change | Compliments per 1,000 | Morale |" in en
+    assert "| Seef Mall | 88.7% | +1.3 pp | 3.7 | steady |" in en
+    assert "| Virtual Service Centre | 88.9% | +0.5 pp | 3.0 | under strain |" in en
+    assert "| مجمع السيف | 88.7% | +1.3 نقطة مئوية | 3.7 | مستقرة |" in ar
+    assert "دون تصحيح" in ar
+
+
+@pytest.mark.parametrize("team", [None, "centre_id,morale\nseef,steady\n", TEAM_CSV.replace("steady", "<b>x</b>")])
+def test_landing_page_without_a_readable_team_view_leaves_it_out(tmp_path, team):
+    page = _landing(tmp_path, team)
+    assert "Team morale" not in page and "| Transactions | 1,200 |" in page
 
 
 def test_audit_page_one_table_per_kind_with_the_verify_command():
@@ -181,6 +236,10 @@ def test_check_published_passes_a_clean_page(tmp_path):
     ("<script>alert(1)</script>", "script or event handler"),
     ('<img src="x" onerror="alert(1)">', "script or event handler"),
     ('<a href="javascript:alert(1)">x</a>', "script or event handler"),
+    ("<pre>&lt;IPython.core.display.Markdown object&gt;</pre>", "Python object shown"),
+    ("<p>IPython.core.display.HTML</p>", "Python object shown"),
+    ("<pre>&lt;IPython.lib.display.Audio at 1&gt;</pre>", "Python object shown"),
+    ("<pre>&lt;pandas.io.formats.style.Styler object at 0x7f3a2c&gt;</pre>", "Python object shown"),
 ])
 def test_check_published_flags_each_planted_problem(tmp_path, planted, what):
     if planted.startswith("</head>"):       # a theme-level script: in the head, not the content
@@ -249,6 +308,7 @@ def built(tmp_path_factory):
         (tables / "overview_headline.csv").write_text(
             "metric,value,previous,change,low,high\ntransactions,1200,1000,200,,\n"
             "csat,0.8,0.75,0.05,0.7,0.9\n", encoding="utf-8")
+        (tables / "recognition_team.csv").write_text(TEAM_CSV, encoding="utf-8")
         (root / "reports" / month / "manifest.json").write_text(json.dumps({
             "period": month, "inputs": [{"path": f"data/raw/{month}/tickets.csv", "sha256": "ab" * 32, "rows": 3}],
             "code": {"commit": "0123456789abcdef" * 2, "clean": True}, "lock": {"sha256": "cd" * 32},
@@ -278,6 +338,8 @@ def test_built_index_links_to_every_month_in_both_languages(built):
             assert (root / "_build" / "html" / lang / "months" / f"{month}.html").is_file()
     # the headline figures of the latest month, formatted for readers
     assert "Headline figures: February 2024" in html and "+5.0 pp" in html and "70.0% – 90.0%" in html
+    assert "two-proportion test" in html and "Team morale by centre: February 2024" in html
+    assert "Seef Mall" in html and "under strain" in html
     month_page = (root / "_build/html/en/months/2024-02.html").read_text(encoding="utf-8")
     assert 'href="../../reports/2024-02/en/01_overview.html"' in month_page
 
@@ -295,6 +357,25 @@ def test_arabic_pages_are_marked_right_to_left(built):
         assert '<script src="' in text and "_static/goldbook.js" in text
     english = (html_dir / "reports/2024-01/en/01_overview.html").read_text(encoding="utf-8")
     assert not meta.search(english)
+
+
+@pytest.mark.e2e
+def test_arabic_content_is_right_to_left_in_the_static_html(built):
+    """Without JavaScript, an Arabic page's content is a dir="rtl" block inside <article>."""
+    root, _ = built
+    html_dir = root / "_build" / "html"
+    block = '<div class="goldbook-rtl" dir="rtl" lang="ar">'
+    for page in ("reports/2024-01/ar/01_overview.html", "ar/months/2024-02.html", "ar/methods.html"):
+        text = (html_dir / page).read_text(encoding="utf-8")
+        article = text[text.index("<article"):text.index("</article>")]
+        assert article.count(block) == 1, page
+        # the whole content is inside it: the page title and the last paragraph
+        inner = article[article.index(block):]
+        assert "<h1" in inner and article.rstrip().endswith("</div>"), page
+    for page in ("reports/2024-01/en/01_overview.html", "en/methods.html", "index.html"):
+        assert 'dir="rtl"' not in (html_dir / page).read_text(encoding="utf-8"), page
+    css = (html_dir / "_static" / "goldbook.css").read_text(encoding="utf-8")
+    assert re.search(r"\.goldbook-rtl \{\s*direction: rtl;", css)
 
 
 @pytest.mark.e2e

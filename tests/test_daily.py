@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
@@ -130,3 +131,48 @@ def test_what_readers_see():
     lines = daily.alert_sentences(daily.alerts(c, RULE), "en", {"seef": "Seef Mall"}, {"walk_in": "Walk-in"})
     assert lines == ["Seef Mall · Walk-in: service level 70.0% against 90.0% (-20.0 pp)."]
     assert daily.alert_sentences(daily.alerts(comp(), RULE), "en", {}, {}) == ["Nothing is out of line."]
+
+
+def test_report_sections_on_a_working_day_with_alerts():
+    tk = frame(_tickets("2024-02-20", "phone", 20, 5) + _tickets("2024-02-27", "phone", 20, 5)
+               + _tickets("2024-03-05", "phone", 20, 5) + _tickets("2024-03-05", "phone", 10, 60))
+    r = daily.report(tk, "2024-03-05", CFG, "en", {"virtual": "Virtual"}, {"phone": "Phone"})
+    assert r.reported and r.base_days == [date(2024, 2, 20), date(2024, 2, 27)]
+    assert r.notice == ["30 transactions across 1 centres."]
+    (compared,) = r.comparison
+    assert compared.lines == daily.baseline_sentence(r.base_days, "en")
+    assert [(p.heading, p.name) for p in compared.tables] == [("daily.h.channels", "daily_channels"),
+                                                              ("daily.h.centres", "daily_centres")]
+    channels = compared.tables[0].frame.iloc[0]
+    assert (channels.transactions, channels.transactions_base) == (30, 20.0)
+    # 30 against 20 (+50%, z = 10/√20 = 2.2); service level 20/30 against 100%; P90 wait 60 s against 5 s
+    (alerted,) = r.alerts
+    (listed,) = alerted.tables
+    assert listed.name == "daily_alerts" and listed.frame["metric"].tolist() == ["transactions", "service_level",
+                                                                                 "wait_p90"]
+    assert alerted.lines[1] == "Virtual · Phone: service level 66.7% against 100.0% (-33.3 pp)."
+    (load,) = r.load
+    assert [p.name for p in load.tables] == ["daily_hourly"] and r.hourly["arrivals"].sum() == 30
+    ((fig, name),) = load.figures
+    assert name == "daily_load" and fig.axes[0].get_title() == "Arrivals by hour"
+    plt.close(fig)
+
+
+def test_report_shows_no_empty_alerts_table_and_nothing_on_a_closed_day():
+    quiet = frame(_tickets("2024-02-27", "phone", 20, 5) + _tickets("2024-03-05", "phone", 20, 5))
+    r = daily.report(quiet, "2024-03-05", CFG, "en", {}, {})
+    (alerted,) = r.alerts
+    assert alerted.lines == ["Nothing is out of line."] and alerted.tables == []
+    # no earlier Tuesday: no comparison, so no claim that nothing is out of line either
+    first = daily.report(frame(_tickets("2024-03-05", "phone", 20, 5)), "2024-03-05", CFG, "en", {}, {})
+    assert first.alerts[0].lines == daily.baseline_sentence([], "en") and first.alerts[0].tables == []
+    for made in (r, first):
+        plt.close(made.load[0].figures[0][0])
+    # Friday: the notice with the portal's traffic and nothing else (no section, no figure)
+    friday = daily.report(frame(_tickets("2024-03-08", "eservices", 2, 5)), "2024-03-08", CFG, "en", {}, {})
+    assert not friday.reported and (friday.comparison, friday.alerts, friday.load) == ([], [], [])
+    assert friday.notice[0].startswith("Friday is not a working day") and "2" in friday.notice[1]
+    assert friday.hourly.empty
+    # a working day without tickets: the notice only
+    empty = daily.report(quiet.iloc[:0], "2024-03-05", CFG, "en", {}, {})
+    assert empty.notice == ["No transactions are recorded for this working day."] and not empty.reported

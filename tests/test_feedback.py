@@ -110,6 +110,29 @@ def test_follow_up_lists_open_complaints_past_sla_with_owner():
     assert f.loc[1, "centre_id"] == "virtual"
 
 
+def test_follow_up_masks_the_text_in_the_frame_itself():
+    rows = fb([("c1", "2024-03-01 10:00", "email", "complaint", "seef", "walk_in", None, "other",
+                "Call me on 3912 3456 or write to sara.ali@mail.bh, my CPR is 880101234.\nStill waiting",
+                "open", None, None)])
+    f = F.follow_up(rows, END, 5, {})
+    # digit runs of 6+ (with spaces or dashes) and anything around an @ become •••; lines joined
+    assert f.loc[0, "text"] == "Call me on ••• or write to ••• my CPR is •••. Still waiting"
+    assert F.follow_up_display(f, "en").loc[0, "text"] == f.loc[0, "text"]
+    # short numbers are kept: they are days, counts, office numbers, not identifiers
+    short = F.follow_up(fb([("c2", "2024-03-01 10:00", "email", "complaint", "seef", "walk_in", None, "other",
+                             "Waited 45 minutes at counter 3", "open", None, None)]), END, 5, {})
+    assert short.loc[0, "text"] == "Waited 45 minutes at counter 3"
+
+
+def test_period_lines_count_the_period_s_thank_yous():
+    a = F.as_of(FB, END)
+    follow = F.follow_up(a, END, 5, {})
+    lines = F.period_lines(a, TICKETS, follow, END, 5, "en")
+    # f6, f7 and f9 are compliments through the satisfaction system; f8 came by e-mail
+    assert "3 thank-you" in lines[0]
+    assert lines == F.feedback_lines(F.rates(a, TICKETS), F.resolution(a, END, 5), follow, 3, 5, "en")
+
+
 def test_feedback_lines_read_the_figures():
     a = F.as_of(FB, END)
     total = F.rates(a, TICKETS)

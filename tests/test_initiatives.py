@@ -253,10 +253,45 @@ def test_findings_never_call_a_non_significant_estimate_a_success():
     loud = _result(0.02, 0.01, 0.03, 0.001)
     backwards = _result(-0.02, -0.03, -0.01, 0.001)
     assert ini._verdict("up", quiet, None) == "not_detected"
-    assert ini._verdict("up", loud, None) == "achieved"
-    assert ini._verdict("up", backwards, None) == "opposite"
+    assert ini._verdict("up", quiet, quiet) == "not_detected"
+    assert ini._verdict("up", loud, None) == "significant_unchecked"          # no placebo ran: no success
+    assert ini._verdict("up", backwards, None) == "significant_unchecked"
+    assert ini._verdict("up", backwards, quiet) == "opposite"
     assert ini._verdict("up", loud, loud) == "placebo_failed"                  # the placebo found a change
-    assert ini._verdict("up", loud, quiet) == "achieved"
+    assert ini._verdict("up", loud, quiet) == "achieved"                       # ran and found nothing
+
+
+def test_difference_in_differences_needs_its_parallel_trends_check_to_have_run_and_held():
+    loud = _result(0.02, 0.01, 0.03, 0.001)
+    quiet = _result(0.02, -0.01, 0.05, 0.20)
+    parallel = impact.TrendCheck(0.001, -0.01, 0.012, 0.60, 0.05, 8)
+    drifting = impact.TrendCheck(0.030, 0.01, 0.050, 0.01, 0.05, 8)
+    assert ini._controlled_verdict("did", "up", loud, None) == "significant_unchecked"
+    assert ini._controlled_verdict("did", "up", loud, drifting) == "trends_differ"
+    assert ini._controlled_verdict("did", "up", loud, parallel) == "achieved"
+    assert ini._controlled_verdict("did", "down", loud, parallel) == "opposite"
+    assert ini._controlled_verdict("did", "up", quiet, None) == "not_detected"
+    # the controlled ITS fits each arm's own trend: its comparison series is its check
+    assert ini._controlled_verdict("controlled_its", "up", loud, None) == "achieved"
+
+
+def test_a_significant_step_without_a_placebo_is_shown_but_not_claimed():
+    # 14 months, start in August: 7 months before (enough to estimate, 6 needed) but a fake
+    # start needs 4 months on each side, so 8: the placebo cannot run
+    tickets = _synthetic_tickets("2023-08-01", 0.40, 0.46, months=14)
+    a = ini.assess(tickets, SURVEYS.iloc[:0], registry_frame([_init("W", "2023-08-01", channels="phone")]),
+                   "2024-02", ST, KINDS, CHANNELS)
+    (e,) = a.estimates
+    assert (e.months_before, e.months_after, e.placebo) == (7, 7, None)
+    assert e.result.significant and e.verdict == "significant_unchecked"
+    assert ini.effects_table(a)["finding"].tolist() == ["significant_unchecked"]
+    en = ini.effect_sentences(a, "en")[0]
+    assert en.startswith("name W raised the virtual share") and en.endswith(
+        "But the placebo check could not run (it needs 8 earlier months clear of other initiatives' starts), "
+        "so this change is not claimed as a success.")
+    assert ini.effects_display(a, "en")["finding"].tolist() == [
+        "Significant, but the placebo check could not run: not claimed as a success"]
+    assert "تعذر إجراء فحص الإيهام" in ini.effect_sentences(a, "ar")[0]
 
 
 def test_formats_for_tables():
@@ -304,7 +339,11 @@ def test_the_chapter_runs_for_every_demo_month_and_claims_nothing_on_too_little_
             if short:
                 assert e.result is None and e.verdict == "insufficient", (month, e.group.group_id)
             if e.verdict == "achieved":
-                assert e.result.significant and (e.placebo is None or not e.placebo.significant)
+                assert e.result.significant
+                if e.design == "its":
+                    assert e.placebo is not None and not e.placebo.significant
+                if e.design == "did":
+                    assert e.trend is not None and e.trend.parallel
         for lang in ("en", "ar"):
             ini.effects_display(a, lang), ini.registry_display(a, lang, centres, channels)
             ini.controlled_display(a, lang, centres), ini.placebo_display(a, lang), ini.overlaps_display(a, lang)

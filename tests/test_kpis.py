@@ -167,6 +167,14 @@ def test_month_against_its_history():
     shown = kpis.summary_display(s.reset_index(), "en").set_index("metric")
     assert shown.loc["Service level", "change_year"] == "+15.0 pp"
     assert shown.loc["Transactions", "change_year"] == "+50.0%"
+    # waits and handle time pool phone seconds with walk-in minutes: the rows say so
+    pooled = [m for m in shown.index if m.endswith(", all channels pooled (moves with the channel mix)")]
+    assert pooled == ["Wait (median), all channels pooled (moves with the channel mix)",
+                      "Wait (90th percentile), all channels pooled (moves with the channel mix)",
+                      "Handle time (mean), all channels pooled (moves with the channel mix)"]
+    assert "Service level" in shown.index
+    ar = kpis.summary_display(s.reset_index(), "ar")["metric"].tolist()
+    assert "الانتظار (الوسيط)، لجميع القنوات مجتمعة (يتغير بتغير مزيج القنوات)" in ar
     lines = kpis.summary_sentences(s.reset_index(), "en")
     assert lines[0].startswith("Service level was 85.0%, meeting the 80.0% target")
 

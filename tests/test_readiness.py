@@ -159,6 +159,23 @@ def test_regressions_are_met_last_month_and_open_now_largest_loss_first():
     assert rd.regressions(build("2024-01")).empty
 
 
+def test_a_met_criterion_left_out_of_the_next_assessment_is_a_regression():
+    rows = [("2024-01", "w", "A1", "met"), ("2024-01", "w", "A2", "met"), ("2024-01", "w", "B1", "met"),
+            ("2024-01", "v", "A1", "met"), ("2024-01", "v", "A2", "met"), ("2024-01", "v", "V1", "met"),
+            # February: w drops A1 (met in January) from its return; v does not assess at all
+            ("2024-02", "w", "A2", "met"), ("2024-02", "w", "B1", "partial", "procurement")]
+    r = build("2024-02", rows=rows)
+    reg = rd.regressions(r)
+    # A1 left out scores 0: 2 of w's 6 = 33.3 points; B1 partial: 3 × 0.5 of 6 = 25 points
+    assert list(zip(reg["centre_id"], reg["criterion_id"], reg["criterion_status"])) == [
+        ("w", "A1", "not_assessed"), ("w", "B1", "partial")]
+    assert reg["points_lost"].tolist() == pytest.approx([100 * 2 / 6, 25.0])
+    # the score agrees: A2 1 + B1 1.5 = 2.5 of 6 = 41.7 = 100 − 33.3 − 25
+    assert r.scores.set_index(["month", "centre_id"]).loc[("2024-02", "w"), "score"] == pytest.approx(
+        100 - 100 * 2 / 6 - 25.0)
+    assert "v" not in set(reg["centre_id"])          # no assessment at all: no score, no regression
+
+
 def test_unmet_list_counts_consecutive_months_and_flags_overdue():
     r = build("2024-03")
     u = rd.unmet(r).set_index(["centre_id", "criterion_id"])

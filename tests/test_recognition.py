@@ -100,17 +100,6 @@ def test_beta_binomial_strength_is_the_marginal_likelihood_maximum():
     assert recognition.beta_binomial_strength([8, 8, 8], [10, 10, 10], [0.8] * 3) == pytest.approx(1e6, rel=0.01)
 
 
-@pytest.mark.parametrize("method", ["fdr_bh", "bonferroni", "holm"])
-def test_multiple_testing_matches_statsmodels(method):
-    from helpers import significance
-    p = np.random.default_rng(8).uniform(0, 0.2, 25) ** 2
-    p[[3, 11]] = np.nan
-    mine, reject = recognition.adjust_p(p, 0.05, method)
-    theirs, their_reject = significance.adjust(p, 0.05, method)
-    assert np.allclose(mine, theirs, equal_nan=True) and list(reject) == list(their_reject)
-    assert reject.any() and not reject.all()
-
-
 # --- credit and case mix --------------------------------------------------------------------------
 
 def test_credit_goes_to_the_ticket_s_employee_never_to_a_transfer_or_a_kiosk():
@@ -387,6 +376,22 @@ def test_review_of_a_month_runs_end_to_end_on_tiny_frames():
     lines = recognition.thanks_lines(rv.thanks, rv.current, rv.settings, "ar")
     assert all(messages.has(k) for k in ("recognition.say.summary", "recognition.say.no_improved"))
     assert len(lines) >= 1
+
+
+def test_no_improvement_award_says_the_rule_it_takes():
+    st = recognition.Settings(min_responses=30, alpha=0.05)
+    assert recognition.no_improvement_line(st, "en") == (
+        "No one's rise this month is large enough to tell apart from chance, so there is no improvement award "
+        "(it needs at least 30 credited responses in both this month and last, and a rise in adjusted "
+        "satisfaction that stays significant at α = 0.05 after correcting for the number of staff compared).")
+    ar = recognition.no_improvement_line(recognition.Settings(min_responses=1200, alpha=0.01), "ar")
+    assert "1,200 ردًا" in ar and "α = 0.01" in ar
+    # the page says it exactly when nobody holds the award
+    current = pd.DataFrame({"name_en": ["A"], "eligible": [True]})
+    thanks = pd.DataFrame({"employee_id": ["A"], "award": ["top"]})
+    assert recognition.thanks_lines(thanks, current, st, "en")[-1] == recognition.no_improvement_line(st, "en")
+    improved = pd.DataFrame({"employee_id": ["A"], "award": ["improved"]})
+    assert recognition.no_improvement_line(st, "en") not in recognition.thanks_lines(improved, current, st, "en")
 
 
 def test_summaries_for_staff_and_supervisors():

@@ -66,12 +66,14 @@ def bare(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """The ok fixture notebook run once for 2024-01 in both languages; tests only read it."""
+    # the stand-ins are undone before the tests run: a module-wide patch would leak into the
+    # session's shared demo run if it were built while this module's tests are running
     with pytest.MonkeyPatch.context() as mp:
         state = make_bare(tmp_path_factory.mktemp("published"), mp)
         use(state, "ok")
         state.result = runner.run_period("2024-01", state.root, notebooks_dir=state.notebooks,
                                          progress=state.progress.append)
-        yield state
+    return state
 
 
 def use(state, *names: str) -> None:

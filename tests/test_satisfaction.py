@@ -251,6 +251,18 @@ def test_alert_lines_and_display_name_every_drop():
     assert quiet[0].startswith("No significant drop")
 
 
+def test_the_change_table_names_its_correction_as_the_catalogue_does():
+    kpi = {"significance": {"alpha": 0.05, "correction": "fdr_bh"}}
+    (en,) = S.changes_lines(kpi, "en")
+    assert en.endswith("All rows form one family, corrected for many comparisons (Benjamini–Hochberg false "
+                       "discovery rate, across all cuts tested together) at alpha 0.05.")
+    assert "fdr_bh" not in en
+    (ar,) = S.changes_lines({"significance": {"alpha": 0.1, "correction": "bonferroni"}}, "ar")
+    assert "(بونفيروني)" in ar and "0.1" in ar and "bonferroni" not in ar
+    # a method the catalogue does not name is shown by its id rather than not at all
+    assert "(holm)" in S.changes_lines({"significance": {"alpha": 0.05, "correction": "holm"}}, "en")[0]
+
+
 def test_summary_and_scores_display():
     cur = S.within(FAMILY_SV, "submitted_at", parse("2024-03"))
     overall = S.scores_by(cur, T.iloc[:0], [], KPI)

@@ -64,7 +64,7 @@ def standin_root(tmp_path, monkeypatch):
     write(root / "data" / "raw" / "2024-01" / "tickets.csv", "ticket_id\nT1\nT2\n")
     write(root / "data" / "raw" / "2024-02" / "tickets.csv", "ticket_id\nT3\n")
     monkeypatch.setattr(provenance, "period_inputs", standin_inputs)
-    monkeypatch.setattr(provenance, "rebuild", lambda period, work, langs: standin_run(period, work, langs))
+    monkeypatch.setattr(provenance, "rebuild", lambda period, work, langs, **kw: standin_run(period, work, langs))
     monkeypatch.setattr(provenance, "git_state", lambda repo=None: {"commit": "c" * 40, "clean": True})
     for period in ("2024-01", "2024-02"):
         standin_run(period, root, ("en", "ar"))
@@ -158,7 +158,7 @@ def test_config_code_commit_and_lock_differences_are_reported(standin_root, monk
 
 
 def test_a_non_deterministic_output_is_blamed_on_its_producer(standin_root, monkeypatch):
-    def flaky(period, work, langs):
+    def flaky(period, work, langs, **kw):
         standin_run(period, work, langs)
         write(get_paths(work).period_reports(period) / "figures" / "en" / "x.svg", "<svg id='random'/>")
         write(get_paths(work).period_reports(period) / "tables" / "counts.csv", "changed\n")
@@ -245,6 +245,8 @@ def test_e2e_adding_a_later_month_leaves_earlier_periods_byte_identical(demo_run
         folder = root / "reports" / period
         return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
+    # bring the copy up to date first (a no-op unless the code changed since the fixture ran)
+    assert all(r.ok for r in runner.run_all(root, progress=lambda line: None))
     before = {p: snapshot(p) for p in ("2024-01", "2024-02")}
     fingerprints = {p: provenance.fingerprint(p, root) for p in before}
     demo.generate(get_paths(root).raw, cfg=load_config(root), seed=7, start="2024-03", end="2024-03", scale=0.05)
@@ -259,3 +261,57 @@ def test_e2e_adding_a_later_month_leaves_earlier_periods_byte_identical(demo_run
         assert now == fingerprints[period], "the code changed while the test ran: run it again"
         # so the runner skipped it: manifest (volatile included), notebooks, tables, figures untouched
         assert snapshot(period) == files
+
+
+# --- the two-chain ingest of a rebuild (real ingest, the shared two-month demo) ------------
+def processed_files(root) -> dict[str, bytes]:
+    processed = get_paths(root).processed
+    return {p.relative_to(processed).as_posix(): p.read_bytes() for p in processed.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def two_chains(monkeypatch):
+    monkeypatch.setattr(provenance, "PARALLEL_MIN_MONTHS", 2)  # the demo has two months: one per chain
+
+
+@pytest.mark.e2e
+def test_two_chain_ingest_equals_ingesting_in_order(demo_root, tmp_path, two_chains):
+    from helpers import ingest
+
+    in_order, chained = tmp_path / "in_order", tmp_path / "chained"
+    for work in (in_order, chained):
+        provenance.stage_sources("2024-02", demo_root, work)
+    assert all(r.ok for r in ingest.ingest_all(in_order))
+    notes = []
+    provenance.ingest_clean(chained, hint_root=demo_root, notes=notes)
+    assert notes == []
+    assert processed_files(chained) == processed_files(in_order)
+    assert [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob("goldbook-verify-tail-*"))
+
+
+@pytest.mark.e2e
+def test_a_wrong_hint_is_caught_and_the_later_months_are_ingested_again(demo_copy, tmp_path, two_chains):
+    from helpers import ingest
+
+    in_order, chained = tmp_path / "in_order", tmp_path / "chained"
+    for work in (in_order, chained):
+        provenance.stage_sources("2024-02", demo_copy, work)
+    assert all(r.ok for r in ingest.ingest_all(in_order))
+    # the live store's January no longer matches its raw files (as if a ticket were dropped)
+    tickets = get_paths(demo_copy).processed / "2024-01" / "tickets.parquet"
+    tickets.write_bytes(tickets.read_bytes() + b"\0")
+    notes = []
+    provenance.ingest_clean(chained, hint_root=demo_copy, notes=notes)
+    assert len(notes) == 1 and "differs from a rebuild of 2024-01..2024-01 from raw" in notes[0]
+    assert processed_files(chained) == processed_files(in_order)
+
+
+@pytest.mark.e2e
+def test_a_rejected_later_month_stops_the_rebuild_with_its_report(demo_copy, tmp_path, two_chains):
+    tickets = get_paths(demo_copy).raw / "2024-02" / "tickets.csv"
+    lines = tickets.read_text(encoding="utf-8").splitlines(keepends=True)
+    tickets.write_text("".join(lines + [lines[-1]]), encoding="utf-8")  # a duplicated ticket id
+    work = tmp_path / "work"
+    provenance.stage_sources("2024-02", demo_copy, work)
+    with pytest.raises(RuntimeError, match="data/raw/2024-02/tickets.csv"):
+        provenance.ingest_clean(work, hint_root=demo_copy)

@@ -13,6 +13,11 @@ the baseline's mean volume for volume); for shares and volume the gap must also 
 standard errors (binomial with the baseline share and today's denominator; Poisson with the
 baseline mean), so that the noise of small counts raises no alarm. Volume is out of line either
 way (too many for the staff, or a channel that went quiet); the others only when worse.
+
+The page (``report``): the day's notice always; on a working day with tickets, the comparison
+(each centre and channel, each centre), the alerts (their table only when something is out of
+line) and the hour-by-hour load (table and figure), as sections for ``publish.Report.sections``,
+so the notebook calls every display unconditionally and a closed day gets its short page.
 """
 
 from __future__ import annotations
@@ -347,3 +352,88 @@ def alerts_display(alert_frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                      "value": f(r["value"]), "baseline": f(r["baseline"]), "change": change,
                      "direction": t(f"daily.direction.{r['direction']}", lang)})
     return pd.DataFrame(rows, columns=["centre_id", "channel_id", "metric", "value", "baseline", "change", "direction"])
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DayTable:
+    """One table of a daily section: heading key, CSV name, frame, display frame and the sentences
+    shown above it (the fields ``publish.Report.sections`` reads)."""
+
+    heading: str
+    name: str
+    frame: pd.DataFrame
+    shown: pd.DataFrame
+    note: list[str]
+
+
+@dataclass(frozen=True)
+class DaySection:
+    """A section of the daily page: ``lines``, ``tables``, then ``figures`` (``(figure, name)``).
+    It covers every centre, so ``centre_id`` is empty (``Report.sections`` passes a centre's name
+    to headings that ask for one; the daily headings do not)."""
+
+    lines: list[str]
+    tables: list[DayTable]
+    centre_id: str = ""
+    figures: tuple = ()
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    """The daily page (see ``report``). ``comparison``, ``alerts`` and ``load`` hold one section on
+    a working day with tickets and none otherwise; ``hourly`` is the day's ``hourly_load``
+    (empty on a day without the report)."""
+
+    status: DayStatus
+    notice: list[str]
+    base_days: list[date]
+    comparison: list[DaySection]
+    alerts: list[DaySection]
+    load: list[DaySection]
+    hourly: pd.DataFrame
+
+    @property
+    def reported(self) -> bool:
+        """Whether the day gets the full report (a working day with tickets)."""
+        return bool(self.comparison)
+
+
+def report(tickets: pd.DataFrame, day, cfg, lang: str, centre_labels: dict, channel_labels: dict) -> DailyReport:
+    """The daily page of ``day`` from ``tickets`` reaching back ``history_start(day)``: the notice
+    (``notice``), and, only on a working day with tickets, the comparison against the baseline
+    days (``comparison`` by centre × channel and by centre, ⚠ on alerts), the alerts (sentences;
+    the table only when there is one) and the hourly load (table and ``load_heatmap``; figures
+    are only made on such a day). Settings: ``kpis.settings(cfg)`` and ``rules(cfg.kpi)``."""
+    from .messages import t
+
+    st = kpis.settings(cfg)
+    rule = rules(cfg.kpi)
+    status = day_status(cfg, day)
+    today = on_day(tickets, day)
+    lines = notice(status, today, st, lang)
+    if not (status.working and len(today)):
+        return DailyReport(status, lines, [], [], [], [], hourly_load(today.iloc[:0], day))
+    hourly = hourly_load(tickets, day)
+    base_days = baseline_days(cfg, day, days_with_data(tickets), rule["baseline_weeks"])
+    channels = comparison(tickets, day, base_days, st, by=["centre_id", "channel_id"])
+    flagged = alerts(channels, rule)
+    centres = comparison(tickets, day, base_days, st, by=["centre_id"])
+    centre_alerts = alerts(centres, rule, by=["centre_id"])
+    compared = DaySection(baseline_sentence(base_days, lang), [
+        DayTable("daily.h.channels", "daily_channels", channels, display_comparison(channels, flagged, lang), []),
+        DayTable("daily.h.centres", "daily_centres", centres,
+                 display_comparison(centres, centre_alerts, lang, by=["centre_id"]), []),
+    ])
+    said = (alert_sentences(flagged, lang, centre_labels, channel_labels) if base_days
+            else baseline_sentence(base_days, lang))
+    # no empty table under "nothing is out of line": the sentence says it
+    listed = [DayTable("daily.h.alert_table", "daily_alerts", flagged, alerts_display(flagged, lang), [])] \
+        if len(flagged) else []
+    heatmap = load_heatmap(hourly, centre_labels, channel_labels, title=t("daily.fig.load", lang),
+                           xlabel=t("daily.fig.hour", lang))
+    load = DaySection([t("daily.load.note", lang)],
+                      [DayTable("daily.h.hourly", "daily_hourly", hourly, hourly_display(hourly), [])],
+                      figures=((heatmap, "daily_load"),))
+    return DailyReport(status, lines, base_days, [compared], [DaySection(said, listed)], [load], hourly)

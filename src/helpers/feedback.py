@@ -28,6 +28,7 @@ import pandas as pd
 KINDS = ("complaint", "suggestion", "compliment")
 THANK_YOU_SOURCE = "satisfaction_system"
 CLOSED = ("resolved", "rejected")
+FOLLOW_UP_TEXT_CHARS = 2000   # the longest comment the data contract allows
 DAY = pd.Timedelta(days=1)
 
 
@@ -168,7 +169,12 @@ def follow_up(feedback: pd.DataFrame, end: pd.Timestamp, sla_days: float, owners
 
     Columns: ``feedback_id, received_on, age_days, centre_id, channel_id, category, owner,
     status, text``; oldest first, then by id. ``age_days`` is whole days since receipt.
+    ``text`` is masked in the frame itself (``themes.safe_excerpt``: digit runs such as IDs and
+    phone numbers, and e-mail addresses, become ``•••``; at most ``FOLLOW_UP_TEXT_CHARS``), so
+    the published CSV holds no more of a customer's details than the page shows.
     """
+    from .themes import safe_excerpt
+
     c = feedback[feedback["kind"].eq("complaint") & ~feedback["status"].isin(CLOSED)]
     age = (end - c["received_at"]) / DAY
     late = c[age > sla_days].assign(age_days=np.floor(age[age > sla_days]).astype(int))
@@ -181,7 +187,7 @@ def follow_up(feedback: pd.DataFrame, end: pd.Timestamp, sla_days: float, owners
         "category": late["category"].astype(object),
         "owner": [owners.get(str(v)) for v in late["category"]],
         "status": late["status"].astype(object),
-        "text": late["text"].astype(object),
+        "text": [safe_excerpt(x, FOLLOW_UP_TEXT_CHARS) if isinstance(x, str) else "" for x in late["text"]],
     })
     return out.sort_values(["age_days", "feedback_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
 
@@ -258,6 +264,15 @@ def feedback_lines(rates_total: pd.DataFrame, resolution_total: pd.DataFrame, fo
     out.append(t("feedback.say.follow_up", lang, n=fmt_num(len(follow), lang), sla=fmt_num(sla_days, lang))
                if len(follow) else t("feedback.say.no_follow_up", lang, sla=fmt_num(sla_days, lang)))
     return out
+
+
+def period_lines(period_feedback: pd.DataFrame, period_tickets: pd.DataFrame, follow: pd.DataFrame,
+                 end: pd.Timestamp, sla_days: float, lang: str) -> list[str]:
+    """``feedback_lines`` for one period from its feedback and tickets: the entity's rates
+    (``rates``), resolution as of ``end`` (``resolution``), the follow-up list ``follow`` and the
+    number of thank-you messages (``thank_yous``) received in the period."""
+    return feedback_lines(rates(period_feedback, period_tickets), resolution(period_feedback, end, sla_days), follow,
+                          len(thank_yous(period_feedback)), sla_days, lang)
 
 
 def thank_you_figure(trend: pd.DataFrame, *, title: str, ylabel: str):

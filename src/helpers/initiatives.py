@@ -47,10 +47,15 @@ Rules (printed on the Methods page):
   difference-in-differences on the same outcome measured at the centres, with the parallel-trends
   check. The control absorbs anything that hit both groups (other initiatives included).
 * **Verdicts**: ``achieved`` only when the 95% interval excludes no effect, in the expected
-  direction, and the placebo in time found nothing; ``opposite`` when significant the other
-  way; ``not_detected`` when the interval includes no effect; ``placebo_failed`` when the
+  direction, and the placebo in time RAN and found nothing; ``opposite`` when significant the
+  other way; ``not_detected`` when the interval includes no effect; ``placebo_failed`` when the
   placebo found a change where none should be (the estimate is shown, not claimed);
-  ``insufficient`` without enough data; ``joint`` for members of a joint step.
+  ``significant_unchecked`` when the estimate is significant but its check could not run (no
+  fake start qualifies, or for difference-in-differences the parallel-trends test could not be
+  estimated): shown, not claimed, since an unchecked estimate is not evidence of a success;
+  ``insufficient`` without enough data; ``joint`` for members of a joint step. The controlled
+  ITS's check is its comparison series (each arm has its own level and trend); difference-in-
+  differences' is the parallel-trends test (``trends_differ`` when it fails).
 """
 
 from __future__ import annotations
@@ -366,10 +371,33 @@ def _fit_kwargs(outcome: str) -> dict:
 
 
 def _verdict(direction: str, result: impact.ITSResult, placebo: impact.ITSResult | None) -> str:
+    """An ITS estimate's verdict (module docstring, *Verdicts*): a success needs a placebo that
+    ran and found nothing, so a significant estimate without one is ``significant_unchecked``.
+    The checks come before the direction: an estimate a check cannot vouch for claims nothing."""
     if not result.significant:
         return "not_detected"
-    if placebo is not None and placebo.significant:
+    if placebo is None:
+        return "significant_unchecked"
+    if placebo.significant:
         return "placebo_failed"
+    if direction and result.direction != direction:
+        return "opposite"
+    return "achieved"
+
+
+def _controlled_verdict(design: str, direction: str, result: impact.ITSResult,
+                        trend: impact.TrendCheck | None) -> str:
+    """A controlled design's verdict: difference-in-differences rests on parallel trends, so it
+    needs the pre-period trend test to have run (``significant_unchecked`` otherwise) and held
+    (``trends_differ`` otherwise); the controlled ITS fits each arm's own trend, its comparison
+    series being its check."""
+    if not result.significant:
+        return "not_detected"
+    if design == "did":
+        if trend is None:
+            return "significant_unchecked"
+        if not trend.parallel:
+            return "trends_differ"
     if direction and result.direction != direction:
         return "opposite"
     return "achieved"
@@ -482,9 +510,7 @@ def _controlled(group: Group, series_of, centre_kinds, channel_ids) -> list[Esti
         except impact.ImpactError:
             out.append(Estimate(group, design, "not_estimable", n_pre, n_post, trend=trend, **base))
             continue
-        verdict = _verdict(group.direction, result, None)
-        if design == "did" and verdict == "achieved" and trend is not None and not trend.parallel:
-            verdict = "trends_differ"
+        verdict = _controlled_verdict(design, group.direction, result, trend)
         out.append(Estimate(group, design, verdict, n_pre, n_post, result=result, trend=trend, **base))
     return out
 
@@ -797,6 +823,8 @@ def effect_sentences(a: Assessment, lang: str) -> list[str]:
                 parts.append(t("initiatives.say.opposite", lang))
             if e.verdict == "placebo_failed":
                 parts.append(t("initiatives.say.placebo_failed", lang, p=_p(e.placebo.p_value)))
+            if e.verdict == "significant_unchecked":
+                parts.append(t("initiatives.say.significant_unchecked", lang, months=2 * PLACEBO_MIN_SIDE))
         out.append(" ".join(parts))
     for init, outcome in a.unmeasured:
         out.append(t("initiatives.say.unmeasured", lang, name=_esc(init.name(lang)), outcome=_esc(outcome)))

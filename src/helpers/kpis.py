@@ -46,6 +46,10 @@ HIGHER_IS_BETTER = {"completion_rate": True, "service_level": True, "fcr": True,
                     "no_show_rate": False}
 SHARE_KPIS = ("completion_rate", "service_level", "abandonment", "no_show_rate", "fcr", "virtual_share")
 DURATION_KPIS = ("wait_p50", "wait_p90", "handle_mean")
+# The ticket columns every KPI above needs (``store.load(..., columns=TICKET_COLUMNS)``): the
+# channels chapter and the daily report load exactly these.
+TICKET_COLUMNS = ["centre_id", "channel_id", "service_id", "created_at", "booked", "called_at", "started_at",
+                  "ended_at", "outcome", "resolved_first_contact", "assisted_digital"]
 
 
 @dataclass(frozen=True)
@@ -371,7 +375,8 @@ def _formatter(metric: str, lang: str):
 
 
 def summary_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``summary`` for readers: KPI names from the catalogue, figures formatted by kind."""
+    """``summary`` for readers: KPI names from the catalogue, figures formatted by kind. The
+    duration rows (waits, handle time) pool every channel kind and are labelled as such."""
     from .messages import fmt_pp, t
 
     rows = []
@@ -386,7 +391,12 @@ def summary_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             change = f"{100 * r['change_year']:+.1f}%"
         else:
             change = f"{'+' if r['change_year'] >= 0 else '-'}{f(abs(r['change_year']))}"
-        rows.append({"metric": t(f"channels.metric.{m}", lang), "value": f(r["value"]), "previous": f(r["previous"]),
+        label = t(f"channels.metric.{m}", lang)
+        if m in DURATION_KPIS:
+            # the summary pools every channel kind (seconds on the phone, hours by e-mail): say so
+            # on the row (Methods, ``methods.channels.12``)
+            label = t("channels.metric.pooled", lang, metric=label)
+        rows.append({"metric": label, "value": f(r["value"]), "previous": f(r["previous"]),
                      "last_year": f(r["last_year"]), "change_year": change, "mean_12m": f(r["mean_12m"]),
                      "low_12m": f(r["low_12m"]), "high_12m": f(r["high_12m"]),
                      "target": f(r["target"]) if pd.notna(r["target"]) else ""})

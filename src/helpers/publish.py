@@ -21,6 +21,8 @@ from .config import load_config
 from .paths import get_paths
 from .periods import Period, parse
 
+__all__ = ["ID_COLUMNS", "Report", "escape_markdown", "table_csv", "write_atomic"]
+
 # Columns whose ids are shown with the configured names; CSV keeps the ids.
 ID_COLUMNS = {
     "centre_id": "centres",
@@ -45,9 +47,14 @@ def table_csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8")
 
 
-def escape_markdown(text: str) -> str:
-    """Text from data shown inside a catalogue sentence: HTML-escaped, Markdown specials neutralised."""
-    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", html.escape(str(text), quote=False))
+def escape_markdown(text) -> str:
+    """Text from data, safe inside Markdown (a catalogue sentence, a table cell, a book page).
+
+    HTML-escaped (``<``, ``>``, ``&``), then every Markdown special a reader's data could use to
+    make markup is backslash-escaped: ``\\ ` * _ { } [ ] < > # |`` and ``$`` (math). The one
+    escaper of the project: ``helpers.book`` uses it for its pages too.
+    """
+    return re.sub(r"([\\`*_{}\[\]<>#|$])", r"\\\1", html.escape(str(text), quote=False))
 
 
 class Report:
@@ -74,7 +81,12 @@ class Report:
         display(Markdown(self.t(key, **safe)))
 
     def lines(self, sentences: list[str]) -> None:
-        """Display sentences already built from the catalogue by a helper, one paragraph each."""
+        """Display sentences already built from the catalogue by a helper, one paragraph each.
+
+        No sentences, no output: an empty ``Markdown`` would be published as its Python repr.
+        """
+        if not sentences:
+            return
         display(Markdown("\n\n".join(sentences)))
 
     def labels(self, key: str) -> dict[str, str]:
@@ -126,7 +138,8 @@ class Report:
     def sections(self, sections, heading: str, level: int = 3) -> None:
         """Display computed per-centre sections (e.g. ``satisfaction.CentreWeek``): for each, the
         ``heading`` message with the centre's name, its ``lines``, then each of its ``tables``
-        (``heading`` key, ``note`` lines, ``frame`` written as CSV, ``shown`` displayed)."""
+        (``heading`` key, ``note`` lines, ``frame`` written as CSV, ``shown`` displayed), then its
+        ``figures`` if it has any (``(figure, name)`` pairs, as ``figure`` takes them)."""
         for section in sections:
             self.heading(heading, level=level, centre=self.name("centres", section.centre_id))
             self.lines(section.lines)
@@ -134,6 +147,8 @@ class Report:
                 self.heading(part.heading, level=level + 1)
                 self.lines(part.note)
                 self.table(part.frame, part.name, shown=part.shown)
+            for fig, name in getattr(section, "figures", ()):
+                self.figure(fig, name)
 
     # --- figures -------------------------------------------------------------------------
     def figure(self, fig, name: str) -> None:

@@ -21,8 +21,11 @@ Definitions (printed on the Methods page, ``methods.readiness.*``):
   to the next band: they are taken by gain, weight × (1 − credit), largest first (ties by id),
   which is optimal for the count because any k criteria gain at most the k largest gains.
 - **Open criterion.** partial, not_met or not_assessed.
-- **Regression.** Met in the previous calendar month and partial or not met now (the same
-  criterion, followed across catalogue versions). Ordered by points lost, largest first.
+- **Regression.** Met in the previous calendar month and open now: partial, not met, or left
+  out of a month the centre assessed (not_assessed scores 0, so dropping a met criterion from
+  the return must not hide the loss). The same criterion is followed across catalogue versions.
+  Ordered by points lost, largest first. A centre with no assessment at all this month has no
+  score, hence no regressions.
 - **Months unmet.** Consecutive calendar months, ending with this one, in which the criterion was
   open at the centre; a month the centre did not assess breaks the run.
 - **Overdue.** Still open and ``due_on`` on or before the last day of the assessed month.
@@ -360,13 +363,13 @@ def _centre_weight(r: Readiness, month: str) -> pd.Series:
 
 
 def regressions(r: Readiness, month: str | None = None) -> pd.DataFrame:
-    """Criteria met in the month before ``month`` (default the assessed month) and partial or not met
-    in it: ``REGRESSION_COLUMNS``. ``points_lost`` = 100 × weight × (1 − credit) ÷ the centre's
+    """Criteria met in the month before ``month`` (default the assessed month) and open in it
+    (partial, not met or not assessed; module docstring, *Regression*): ``REGRESSION_COLUMNS``. ``points_lost`` = 100 × weight × (1 − credit) ÷ the centre's
     scored weight that month. Largest loss first, then centre and criterion."""
     month = month or r.month
     h = r.history
     before = h[(h["month"] == _month(month, -1)) & (h["status"] == "met")][["centre_id", "key"]]
-    now = h[(h["month"] == month) & h["status"].isin(("partial", "not_met"))]
+    now = h[(h["month"] == month) & h["status"].isin(OPEN)]
     reg = now.merge(before, on=["centre_id", "key"], how="inner")
     if reg.empty:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c == "points_lost" else "str")

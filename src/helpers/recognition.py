@@ -63,7 +63,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-# numpy and the standard library only: scipy.stats / statsmodels would add seconds to every run
+# numpy and the standard library only: scipy.stats / statsmodels would add seconds to importing this
+# module (the one correction for many comparisons, ``significance.adjust``, is imported where it is used)
 _lgamma = np.frompyfunc(math.lgamma, 1, 1)
 _erfc = np.frompyfunc(math.erfc, 1, 1)
 
@@ -477,33 +478,6 @@ def _positive_figures(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def adjust_p(p_values, alpha: float, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """Adjusted p-values and rejections for one family, as ``significance.adjust`` (statsmodels
-    ``multipletests``) gives them. Benjamini–Hochberg (``fdr_bh``), ``bonferroni`` and ``holm``
-    are worked out here with numpy; any other method goes to ``significance.adjust``."""
-    p = np.asarray(p_values, dtype=float)
-    if method not in ("fdr_bh", "bonferroni", "holm"):
-        from .significance import adjust
-        return adjust(p, alpha, method)
-    adjusted = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m:
-        q = p[ok]
-        order = np.argsort(q, kind="stable")
-        ranked = q[order]
-        if method == "fdr_bh":
-            step = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
-        elif method == "holm":
-            step = np.maximum.accumulate(ranked * (m - np.arange(m)))
-        else:
-            step = ranked * m
-        back = np.empty(m)
-        back[order] = np.minimum(step, 1.0)
-        adjusted[ok] = back
-    return adjusted, ~np.isnan(adjusted) & (adjusted <= alpha)
-
-
 def improvements(current: pd.DataFrame, previous: pd.DataFrame | None, st: Settings) -> pd.DataFrame:
     """Who improved beyond chance: staff eligible in both months, adjusted satisfaction up.
 
@@ -526,7 +500,8 @@ def improvements(current: pd.DataFrame, previous: pd.DataFrame | None, st: Setti
     improvement = both["excess_shrunk"] - e.map(prev["excess_shrunk"])
     zscore = (both["excess"] - e.map(prev["excess"])) / np.sqrt(both["excess_se"] ** 2 + e.map(prev["excess_se"]) ** 2)
     p = 0.5 * _erfc(zscore.to_numpy(dtype=float) / math.sqrt(2.0)).astype(float)      # 1 − Φ(z)
-    p_adj, clear = adjust_p(p, st.alpha, st.correction)
+    from .significance import adjust
+    p_adj, clear = adjust(p, st.alpha, st.correction)
     out = pd.DataFrame({"employee_id": e.to_numpy(), "improvement": improvement.to_numpy(dtype=float),
                         "z": zscore.to_numpy(dtype=float), "p_value": p, "p_adjusted": p_adj,
                         "clear": np.asarray(clear, dtype=bool) & (improvement.to_numpy(dtype=float) > 0)})
@@ -637,8 +612,16 @@ def thanks_lines(thanks: pd.DataFrame, current: pd.DataFrame, st: Settings, lang
     if not people:
         out.append(t("recognition.say.nobody", lang))
     if not (len(thanks) and thanks["award"].eq("improved").any()):
-        out.append(t("recognition.say.no_improved", lang))
+        out.append(no_improvement_line(st, lang))
     return out
+
+
+def no_improvement_line(st: Settings, lang: str) -> str:
+    """Why no one has the improvement award: the rule it takes (``improvements``), in one
+    catalogue sentence: at least ``st.min_responses`` credited responses in both months and a
+    rise still significant at ``st.alpha`` after the correction for the staff compared."""
+    from .messages import fmt_num, t
+    return t("recognition.say.no_improved", lang, min_n=fmt_num(st.min_responses, lang), alpha=f"{st.alpha:g}")
 
 
 # --- team morale ---------------------------------------------------------------------------------

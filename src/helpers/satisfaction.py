@@ -529,6 +529,17 @@ def changes_display(family: pd.DataFrame, lang: str, period_kind: str) -> pd.Dat
     return out.reset_index(drop=True)
 
 
+def changes_lines(kpi: dict, lang: str) -> list[str]:
+    """How the change table tests and corrects (``satisfaction.say.changes``), with the configured
+    correction for many comparisons by its catalogue name (``book.value.<correction>``; the
+    config id itself only for a method the catalogue does not name) and α."""
+    from .messages import has, t
+
+    correction = str(kpi["significance"]["correction"])
+    method = t(f"book.value.{correction}", lang) if has(f"book.value.{correction}") else correction
+    return [t("satisfaction.say.changes", lang, method=method, alpha=f"{float(kpi['significance']['alpha']):g}")]
+
+
 def _where(row: dict, lang: str, names) -> str:
     parts = []
     for col, key in (("centre_id", "centres"), ("channel_id", "channels"), ("service_id", "services")):
