@@ -24,7 +24,7 @@ export UV_LINK_MODE := copy
 # compile bytecode at install: otherwise every command and kernel recompiles the libraries it imports
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help env demo demo-data ingest run book test test-fast bench verify status lock clean clean-demo noise-rate validate-impact validate-recognition
+.PHONY: help env demo demo-data ingest run book test test-fast bench bench-verify verify status lock clean clean-demo noise-rate validate-impact validate-recognition
 
 help: ## list the targets (this is the default)
 	@echo "Gold Book: make TARGET"
@@ -70,6 +70,9 @@ test-fast: env ## the tests that need no generated demo (skips the e2e ones)
 
 bench: env ## time each stage for one demo month and the do-nothing rerun; print the goals beside
 	$(PY) benchmarks/bench.py
+
+bench-verify: env ## time `verify` against running the same month (PERIOD, default 2024-12); goal about 1.5x
+	$(PY) benchmarks/verify_bench.py $(if $(PERIOD),--period $(PERIOD),)
 
 noise-rate: env ## share of demo centre-months flagged as a significant satisfaction drop (goal <= 5%); an 8-point drop must be flagged
 	$(PY) benchmarks/noise_rate.py

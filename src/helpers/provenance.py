@@ -755,13 +755,17 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
     work = Path(tempfile.mkdtemp(prefix=f"goldbook-verify-{label}-")) if made_tmp else Path(work_root)
     clock = time.perf_counter()
     try:
-        stage_sources(label, paths.root, work)
-        result.seconds["stage"] = time.perf_counter() - clock
         languages = (manifest.get("run") or {}).get("languages") or ["en"]
         try:
+            stage_sources(label, paths.root, work)
+            result.seconds["stage"] = time.perf_counter() - clock
             rebuild(label, work, languages, hint_root=paths.root, seconds=result.seconds, notes=result.notes)
         except Exception as exc:  # noqa: BLE001 - a failed rebuild is a verify finding, not a crash
             result.error = _describe(exc)
+            if made_tmp and not keep:
+                result.notes.append(f"`goldbook verify {label} --keep` keeps the rebuild for inspection")
+        if keep or not made_tmp:
+            result.notes.append(f"the rebuild is in {work}")
         # after a failed rebuild the store may be partial: hash the raw files themselves instead
         rebuilt_inputs = _safe_inputs(label, work) if result.error is None else None
         if rebuilt_inputs is None:
