@@ -37,6 +37,7 @@ from scipy.stats import norm
 
 from . import kpis
 from .kpis import KpiSettings
+from .periods import months_between, shift_month
 
 TAKE_UP_COLUMNS = ["completed", "digital", "virtual_channel", "assisted_digital", "virtual_share",
                    "channel_share", "assisted_share"]
@@ -47,16 +48,8 @@ MODEL = "rwdrift"
 
 # --- months -------------------------------------------------------------------------------------
 
-def month_range(first: str, last: str) -> list[str]:
-    """Every ``YYYY-MM`` from ``first`` to ``last`` inclusive (empty when first > last)."""
-    if first > last:
-        return []
-    return [str(p) for p in pd.period_range(first, last, freq="M").strftime("%Y-%m")]
-
-
-def shift_month(month: str, n: int) -> str:
-    """``month`` moved by ``n`` months (``YYYY-MM``)."""
-    return str((pd.Period(month, freq="M") + n).strftime("%Y-%m"))
+# the shared month arithmetic, under the names callers and tests use
+month_range = months_between
 
 
 def year_end_horizon(month: str) -> int:

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .periods import shift_month
+
 SERVED_OUTCOMES = ("completed", "transferred", "referred")
 CALENDAR_KEYS = ("month", "day", "weekday", "hour")
 
@@ -309,15 +311,11 @@ SUMMARY_COLUMNS = ["metric", "value", "previous", "last_year", "change_year", "m
                    "target"]
 
 
-def _shift(month: str, n: int) -> str:
-    return str((pd.Period(month, freq="M") + n).strftime("%Y-%m"))
-
-
 def monthly_trend(tickets: pd.DataFrame, st: KpiSettings, month: str, by: list[str] | tuple = (),
                   months: int = 12) -> pd.DataFrame:
     """``kpi_table`` per month (and cut ``by``) for ``month`` and the ``months`` months before it:
     the trend and the same month last year. Months without traffic are absent."""
-    first = _shift(month, -months)
+    first = shift_month(month, -months)
     frame = with_calendar(tickets, ["month"])
     frame = frame[((frame["month"] >= first) & (frame["month"] <= month)).to_numpy()]
     return kpi_table(frame, ["month", *by], st)
@@ -349,13 +347,13 @@ def summary(trend: pd.DataFrame, month: str, kpi: dict | None = None) -> pd.Data
 
     rows = []
     for metric in SUMMARY_METRICS:
-        value, last_year = at(month, metric), at(_shift(month, -12), metric)
+        value, last_year = at(month, metric), at(shift_month(month, -12), metric)
         if metric == "transactions":
             change = value / last_year - 1 if last_year else float("nan")
         else:
             change = value - last_year
         hist = before[metric].astype(float)
-        rows.append({"metric": metric, "value": value, "previous": at(_shift(month, -1), metric),
+        rows.append({"metric": metric, "value": value, "previous": at(shift_month(month, -1), metric),
                      "last_year": last_year, "change_year": change,
                      "mean_12m": float(hist.mean()) if hist.notna().any() else float("nan"),
                      "low_12m": float(hist.min()) if hist.notna().any() else float("nan"),

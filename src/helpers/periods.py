@@ -116,3 +116,23 @@ def months_between(first: str, last: str) -> list[str]:
     """Every ``YYYY-MM`` from first to last inclusive."""
     a, b = parse(first), parse(last)
     return Period(a.start, b.last, "range", f"{first}..{last}").months
+
+
+def _month_index(month: str) -> int:
+    """Months since year 0 of a ``YYYY-MM`` label; raises PeriodError for anything else."""
+    text = str(month).strip()
+    m = _PATTERNS["month"].match(text)
+    if not m or not 1 <= int(m[2]) <= 12:
+        raise PeriodError(f"{text!r} is not a month; use YYYY-MM")
+    return int(m[1]) * 12 + int(m[2]) - 1
+
+
+def shift_month(month: str, n: int) -> str:
+    """The ``YYYY-MM`` month ``n`` calendar months after ``month`` (before it when ``n`` < 0)."""
+    idx = _month_index(month) + n
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def months_back(month: str, n: int) -> list[str]:
+    """The ``n`` calendar months ending with ``month`` (inclusive), oldest first; empty when n <= 0."""
+    return [shift_month(month, -k) for k in range(n - 1, -1, -1)]

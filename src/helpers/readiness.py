@@ -48,6 +48,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .periods import months_back, months_between, shift_month
+
 CREDIT = {"met": 1.0, "partial": 0.5, "not_met": 0.0, "not_assessed": 0.0}
 STATUSES = ("met", "partial", "not_met", "not_applicable", "not_assessed")
 OPEN = ("partial", "not_met", "not_assessed")
@@ -59,16 +61,6 @@ EPS = 1e-9  # scores are sums of weights: compare to thresholds without float no
 CRITERIA_COLUMNS = ["month", "guideline", "effective_from", "criterion_id", "pillar", "title_en", "title_ar",
                     "weight", "applies_to", "maps_from"]
 ASSESSMENT_COLUMNS = ["centre_id", "criterion_id", "status", "owner", "reason", "blocker", "action", "due_on"]
-
-
-def _month(label: str, k: int) -> str:
-    return str(pd.Period(label, freq="M") + k)
-
-
-def months_between(first: str, last: str) -> list[str]:
-    """Calendar months ``first``..``last`` inclusive (``YYYY-MM``), oldest first."""
-    a, b = pd.Period(first, freq="M"), pd.Period(last, freq="M")
-    return [str(a + k) for k in range((b - a).n + 1)] if b >= a else []
 
 
 # --- catalogues and their versions ----------------------------------------------------------------
@@ -239,7 +231,7 @@ class Readiness:
 
     @property
     def previous(self) -> str:
-        return _month(self.month, -1)
+        return shift_month(self.month, -1)
 
     @property
     def current_criteria(self) -> pd.DataFrame:
@@ -368,7 +360,7 @@ def regressions(r: Readiness, month: str | None = None) -> pd.DataFrame:
     scored weight that month. Largest loss first, then centre and criterion."""
     month = month or r.month
     h = r.history
-    before = h[(h["month"] == _month(month, -1)) & (h["status"] == "met")][["centre_id", "key"]]
+    before = h[(h["month"] == shift_month(month, -1)) & (h["status"] == "met")][["centre_id", "key"]]
     now = h[(h["month"] == month) & h["status"].isin(OPEN)]
     reg = now.merge(before, on=["centre_id", "key"], how="inner")
     if reg.empty:
@@ -463,7 +455,7 @@ def trend(r: Readiness, months: list[str]) -> pd.DataFrame:
 
 def last_months(month: str, n: int = 12) -> list[str]:
     """The ``n`` calendar months ending with ``month``, oldest first."""
-    return [_month(month, -k) for k in range(n - 1, -1, -1)]
+    return months_back(month, n)
 
 
 PROJECTION_COLUMNS = ["centre_id", "score", "classification", "closing_on_time", "projected_on_time", "class_on_time",

@@ -63,6 +63,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .periods import months_back as _months_back
+
 # numpy and the standard library only: scipy.stats / statsmodels would add seconds to importing this
 # module (the one correction for many comparisons, ``significance.adjust``, is imported where it is used)
 _lgamma = np.frompyfunc(math.lgamma, 1, 1)
@@ -882,16 +884,6 @@ def review(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataFrame,
     daily = daily_summary(when(tickets, [month], t_month), when(surveys, [month], s_month),
                           when(feedback, [month], f_month), st)
     return Review(month, prev, current, previous, thanks, team, training, named, daily, st)
-
-
-def _months_back(month: str, n: int) -> list[str]:
-    """The ``n`` months ending with ``month``, oldest first."""
-    y, m = int(month[:4]), int(month[5:7])
-    out = []
-    for k in range(n - 1, -1, -1):
-        idx = y * 12 + (m - 1) - k
-        out.append(f"{idx // 12:04d}-{idx % 12 + 1:02d}")
-    return out
 
 
 def history_since(period, st_or_kpi=None) -> str:

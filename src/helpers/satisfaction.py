@@ -27,6 +27,8 @@ import pandas as pd
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
+from .periods import months_back
+
 SCORE_COLUMNS = [
     "responses", "satisfied", "csat", "csat_low", "csat_high",
     "nps_responses", "promoters", "detractors", "nps", "nps_low", "nps_high",
@@ -824,5 +826,4 @@ def weekly_sections(linked: pd.DataFrame, tickets: pd.DataFrame, feedback_frame:
 
 def last_months(period, n: int = 12) -> list[str]:
     """The ``n`` calendar months ending with the period's month, oldest first (``YYYY-MM``)."""
-    last = pd.Period(period.month, freq="M")
-    return [str(last - k) for k in range(n - 1, -1, -1)]
+    return months_back(period.month, n)
