@@ -580,9 +580,14 @@ def summary_lines(overall: pd.DataFrame, family: pd.DataFrame, lang: str, period
 
     ``overall`` is ``scores_by(..., [])``; ``family`` a ``change_family`` including the ``[]`` cut
     (rows with ``cut == ""``)."""
+    whole = family[family["cut"].eq("") & family["metric"].eq("csat")]
+    return _score_lines(overall.iloc[0], whole, lang, period_kind)
+
+
+def _score_lines(r, changes: pd.DataFrame, lang: str, period_kind: str) -> list[str]:
+    """The scores sentence for one row of ``scores_by``, then one sentence per CSAT change row."""
     from .messages import fmt_num, t
 
-    r = overall.iloc[0]
     if r["responses"] == 0:
         return [t("common.no_data", lang)]
     out = [t("satisfaction.say.scores", lang, csat=_pct(r["csat"], lang), low=_pct(r["csat_low"], lang),
@@ -590,8 +595,7 @@ def summary_lines(overall: pd.DataFrame, family: pd.DataFrame, lang: str, period
              nps=_fmt_nps(r["nps"], lang), nps_low=_fmt_nps(r["nps_low"], lang),
              nps_high=_fmt_nps(r["nps_high"], lang), ces=_fmt_ces(r["ces"], lang),
              rate=_pct(r["response_rate"], lang))]
-    whole = family[family["cut"].eq("") & family["metric"].eq("csat")]
-    for c in whole.to_dict("records"):
+    for c in changes.to_dict("records"):
         verdict = t("common.significant" if c["significant"] else "common.not_significant", lang)
         out.append(t("satisfaction.say.change", lang,
                      comparison=t(f"satisfaction.comparison.{c['comparison']}.{period_kind}", lang),
@@ -749,24 +753,8 @@ def _safe_name(text: str) -> str:
 
 def centre_lines(scores: pd.DataFrame, family: pd.DataFrame, centre_id: str, lang: str, period_kind: str) -> list[str]:
     """Catalogue sentences on one centre's scores in the period and the change of its CSAT."""
-    from .messages import fmt_num, t
-
-    r = scores.iloc[0]
-    if r["responses"] == 0:
-        return [t("common.no_data", lang)]
-    out = [t("satisfaction.say.scores", lang, csat=_pct(r["csat"], lang), low=_pct(r["csat_low"], lang),
-             high=_pct(r["csat_high"], lang), responses=fmt_num(r["responses"], lang),
-             nps=_fmt_nps(r["nps"], lang), nps_low=_fmt_nps(r["nps_low"], lang),
-             nps_high=_fmt_nps(r["nps_high"], lang), ces=_fmt_ces(r["ces"], lang),
-             rate=_pct(r["response_rate"], lang))]
     rows = family[family["cut"].eq("centre_id") & family["centre_id"].eq(centre_id) & family["metric"].eq("csat")]
-    for c in rows.to_dict("records"):
-        verdict = t("common.significant" if c["significant"] else "common.not_significant", lang)
-        out.append(t("satisfaction.say.change", lang,
-                     comparison=t(f"satisfaction.comparison.{c['comparison']}.{period_kind}", lang),
-                     baseline=_pct(c["baseline"], lang), change=_fmt_change("csat", c["change"], lang),
-                     verdict=verdict, p=_fmt_p(c["p_adjusted"])))
-    return out
+    return _score_lines(scores.iloc[0], rows, lang, period_kind)
 
 
 def weekly_sections(linked: pd.DataFrame, tickets: pd.DataFrame, feedback_frame: pd.DataFrame,
