@@ -127,6 +127,20 @@ def test_dates_booleans_and_whole_numbers_parse_strictly():
     assert sorted(bad["line"]) == [4, 5]
 
 
+@pytest.mark.parametrize("known_size, column_size", [(3, 200), (5000, 40), (0, 10)])
+def test_membership_agrees_with_python_sets(known_size, column_size):
+    import random
+
+    rng = random.Random(known_size + column_size)
+    known = [f"K{rng.randrange(2 * known_size + 1):05d}" for _ in range(known_size)]
+    column = [None if rng.random() < 0.1 else f"K{rng.randrange(2 * known_size + 1):05d}"
+              for _ in range(column_size)]
+    s = pd.Series(column, index=pd.RangeIndex(2, column_size + 2), dtype="str")
+    got = contract._member_of(pd.Index(known, dtype="str"))(s)
+    assert list(got.index) == list(s.index)
+    assert got.tolist() == [v is not None and v in set(known) for v in column]
+
+
 def test_ids_stay_strings_and_free_text_keeps_its_spaces():
     raw = pd.DataFrame({"employee_id": ["007", " 0042 "], "comment": ["  indented", "   "]}, index=[2, 3], dtype="str")
     typed, bad = contract.parse("surveys", contract.normalise("surveys", raw))

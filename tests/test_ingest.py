@@ -284,6 +284,34 @@ def test_ticket_ids_are_unique_across_months(root):
     assert "2024-01" in result.problems[0].rule
 
 
+def test_a_corrected_month_s_new_ticket_ids_count_at_once(root):
+    # ingest remembers each month's ticket ids by the bytes of its tickets.parquet: after a
+    # correction, the next check must see the new ids, not the remembered ones
+    assert ingest.ingest_month("2024-01", root).ok
+    assert ingest.ingest_month("2024-02", root).ok
+    january = raw_month(root, "2024-01") / "tickets.csv"
+    january.write_text(january.read_text(encoding="utf-8").replace("T0002,", "T7777,"), encoding="utf-8")
+    assert ingest.ingest_month("2024-01", root).status == "corrected"
+    stored = ingest._stored_tickets("2024-02", root)
+    assert "T7777" in stored.index and "T0002" not in stored.index
+    february = raw_month(root, "2024-02") / "tickets.csv"
+    february.write_text(february.read_text(encoding="utf-8").replace("T0006,", "T7777,"), encoding="utf-8")
+    result = ingest.ingest_month("2024-02", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-02/tickets.csv", 4, "ticket_id", "T7777")]
+    assert "Already in 2024-01" in result.problems[0].rule
+
+
+def test_stored_tickets_name_the_month_of_every_other_month_s_id(root):
+    ingest.ingest_all(root)
+    stored = ingest._stored_tickets("2024-03", root)  # a month not in the store: both others count
+    expected = {}
+    for month in ("2024-01", "2024-02"):
+        ids = pd.read_csv(raw_month(root, month) / "tickets.csv", dtype=str)["ticket_id"]
+        expected.update({i: month for i in ids})
+    assert stored.to_dict() == expected
+    assert set(ingest._stored_tickets("2024-02", root)) == {"2024-01"}
+
+
 def test_surveys_may_answer_only_tickets_already_known(root):
     # February's S0003 answers January's T0003: without January in the store it is unknown
     result = ingest.ingest_month("2024-02", root)

@@ -394,8 +394,13 @@ _DATETIME_SHAPE = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
 
 
 def _parse_datetime(s: pd.Series) -> pd.Series:
-    norm = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$", r"\1 \2:00", regex=True)
-    norm = norm.str.replace(r"^(\d{4}-\d{2}-\d{2})T", r"\1 ", regex=True)
+    canonical = s.str.fullmatch(_DATETIME_SHAPE).fillna(False).astype(bool)
+    norm = s
+    if not canonical.all():  # rewrite only the other spellings (a spreadsheet's, an ISO "T")
+        other = s[~canonical]
+        other = other.str.replace(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$", r"\1 \2:00", regex=True)
+        other = other.str.replace(r"^(\d{4}-\d{2}-\d{2})T", r"\1 ", regex=True)
+        norm = s.where(canonical, other)
     shaped = norm.where(norm.str.fullmatch(_DATETIME_SHAPE).fillna(False).astype(bool))
     return pd.to_datetime(shaped, format="%Y-%m-%d %H:%M:%S", errors="coerce").astype("datetime64[us]")
 
@@ -486,14 +491,26 @@ class Context:
     criteria: tuple[str, ...] | None = None
 
 
+def _arrow_strings(values) -> pyarrow.Array:
+    """``values`` as one Arrow string array, without copying when they already are Arrow strings."""
+    arr = pyarrow.array(pd.Series(values, dtype="str").array)
+    return arr.combine_chunks() if isinstance(arr, pyarrow.ChunkedArray) else arr
+
+
 def _member_of(values):
-    """A vectorised membership test against ``values``. pandas' ``isin`` on Arrow strings is
-    slow for large value sets (all ticket ids of earlier months), so this hashes with Arrow."""
-    value_set = pyarrow.array(pd.Index(values, dtype="str").to_numpy(dtype=object, na_value=None), type=pyarrow.string())
+    """A vectorised membership test against ``values`` (no nulls).
+
+    pandas' ``isin`` on Arrow strings is slow for large value sets (all ticket ids of earlier
+    months), and so is Arrow's own ``is_in`` when it must hash a large set. So the test hashes
+    the column instead: first the known values that occur in the column, then the column
+    against those few.
+    """
+    known = _arrow_strings(pd.Index(values, dtype="str").dropna())
 
     def test(s: pd.Series) -> pd.Series:
-        arr = pyarrow.array(s.to_numpy(dtype=object, na_value=None), type=pyarrow.string())
-        hit = pc.is_in(arr, value_set=value_set).to_numpy(zero_copy_only=False)
+        arr = _arrow_strings(s)
+        common = known.filter(pc.is_in(known, value_set=arr))
+        hit = pc.is_in(arr, value_set=common).to_numpy(zero_copy_only=False)
         return pd.Series(hit, index=s.index, dtype=bool)
 
     return test

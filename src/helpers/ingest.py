@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -276,18 +277,35 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: _sort_key(p, order))
 
 
+# ticket ids of processed months, by the sha256 of their tickets.parquet: ingest checks each
+# month against all the others, and reading them all again for every month is quadratic
+_TICKET_IDS: dict[str, pa.Array] = {}
+_TICKET_IDS_KEPT = 600
+
+
+def _month_ticket_ids(path: Path) -> pa.Array:
+    digest = sha256_file(path)
+    ids = _TICKET_IDS.get(digest)
+    if ids is None:
+        ids = pq.read_table(path, columns=["ticket_id"]).column("ticket_id").combine_chunks()
+        if len(_TICKET_IDS) >= _TICKET_IDS_KEPT:
+            _TICKET_IDS.pop(next(iter(_TICKET_IDS)))
+        _TICKET_IDS[digest] = ids.cast(pa.large_string())
+    return _TICKET_IDS[digest]
+
+
 def _stored_tickets(month: str, root) -> pd.Series:
     """Month of every ticket id in the OTHER processed months (index ticket_id)."""
-    parts = []
-    for m in store.months(root):
-        if m == month:
-            continue
-        ids = store.read_month("tickets", m, root=root, columns=["ticket_id"])["ticket_id"]
-        parts.append(pd.Series([m] * len(ids), index=pd.Index(ids, dtype="str"), dtype="str"))
-    if not parts:
+    processed = get_paths(root).processed
+    others = [m for m in store.months(root) if m != month and (processed / m / "tickets.parquet").is_file()]
+    if not others:
         return pd.Series([], index=pd.Index([], dtype="str"), dtype="str")
-    out = pd.concat(parts)
-    return out[~out.index.duplicated(keep="first")]
+    arrays = [_month_ticket_ids(processed / m / "tickets.parquet") for m in others]
+    codes = pa.array(np.repeat(np.arange(len(others), dtype=np.int32), [len(a) for a in arrays]))
+    labels = pa.DictionaryArray.from_arrays(codes, pa.array(others, pa.large_string())).cast(pa.large_string())
+    ids = pd.Index(pd.arrays.ArrowStringArray(pa.concat_arrays(arrays)), dtype="str")
+    out = pd.Series(pd.arrays.ArrowStringArray(labels), index=ids, dtype="str")
+    return out if ids.is_unique else out[~ids.duplicated(keep="first")]
 
 
 def _month_files(folder: Path, paths: Paths) -> tuple[dict[str, Path], list[Problem]]:
