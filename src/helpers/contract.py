@@ -505,7 +505,8 @@ def _member_of(values):
     the column instead: first the known values that occur in the column, then the column
     against those few.
     """
-    known = _arrow_strings(pd.Index(values, dtype="str").dropna())
+    known = pd.Index(values, dtype="str")
+    known = _arrow_strings(known.dropna() if known.hasnans else known)
 
     def test(s: pd.Series) -> pd.Series:
         arr = _arrow_strings(s)
