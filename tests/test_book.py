@@ -378,6 +378,52 @@ def test_arabic_content_is_right_to_left_in_the_static_html(built):
     assert re.search(r"\.goldbook-rtl \{\s*direction: rtl;", css)
 
 
+def _frame_labels(page: str) -> set[str]:
+    """Text and label attributes a reader meets outside the content (<article>) and code."""
+    from html.parser import HTMLParser
+
+    class Frame(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inside, self.found = 0, set()
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("article", "script", "style"):
+                self.inside += 1
+            elif not self.inside:
+                self.found |= {v.strip() for k, v in attrs
+                               if k in ("title", "aria-label", "placeholder", "data-bs-title") and v}
+
+        def handle_endtag(self, tag):
+            if tag in ("article", "script", "style"):
+                self.inside -= 1
+
+        def handle_data(self, data):
+            if not self.inside and data.strip():
+                self.found.add(data.strip())
+
+    parser = Frame()
+    parser.feed(page)
+    return parser.found
+
+
+@pytest.mark.e2e
+def test_the_theme_s_labels_are_arabic_on_arabic_pages(built):
+    from helpers import chrome
+
+    root, _ = built
+    html_dir = root / "_build" / "html"
+    english = chrome.labels("en", {"en": "Labour Fund"})
+    frame_en = set().union(*(_frame_labels((html_dir / p).read_text(encoding="utf-8"))
+                             for p in ("reports/2024-02/en/01_overview.html", "en/methods.html")))
+    # the catalogue names the theme's labels as the theme writes them
+    assert set(english) - frame_en == set()
+    for page in ("reports/2024-02/ar/01_overview.html", "ar/methods.html"):
+        frame_ar = _frame_labels((html_dir / page).read_text(encoding="utf-8"))
+        assert frame_ar & set(english) == set(), page
+        assert messages.t("chrome.back_to_top", "ar") in frame_ar and messages.t("chrome.search", "ar") in frame_ar
+
+
 @pytest.mark.e2e
 def test_built_book_loads_nothing_from_the_internet_and_passes_the_check(built):
     root, _ = built

@@ -8,7 +8,9 @@
    and ``book_toc`` the table of contents ``_toc.yml``: an English and an Arabic part.
 3. Jupyter Book 1 builds ``book/`` (``reports/`` is linked into it) with notebook execution off:
    papermill already executed every notebook.
-4. ``check_published`` scans the HTML for what must never be published (absolute paths,
+4. ``chrome.localise_book`` gives Arabic pages the theme's own labels (search, contents,
+   previous/next) in Arabic, from the catalogue's ``chrome.*`` keys.
+5. ``check_published`` scans the HTML for what must never be published (absolute paths,
    national IDs, customer references, assets from the internet, injected scripts).
 
 Every sentence a reader sees comes from the message catalogue (``config/messages/book.yaml``).
@@ -902,6 +904,11 @@ def build_book(root=None, quiet: bool = True, jobs: int | None = None, force: bo
     )
     if isinstance(result, BaseException) or result:
         raise BookError(f"jupyter-book build failed ({result}); see the messages above")
+    from .chrome import localise_book
+    from .config import load_config
+
+    entity = load_config(paths.root).raw.get("entity", {})
+    localise_book(out, page_language, author={lang: entity.get(f"name_{lang}", "") for lang in LANGS})
     problems = check_published(out, forbidden=(str(paths.root), str(CODE_ROOT), sys.prefix, os.path.expanduser("~")))
     if problems:
         listed = "\n".join(f"  - {p}" for p in problems[:50])
