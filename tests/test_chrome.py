@@ -21,7 +21,7 @@ def test_frame_labels_are_replaced_and_the_article_and_scripts_are_not():
     out = chrome.localise(PAGE, MAPPING)
     frame, article = out.split("<article", 1)[0] + out.split("</article>", 1)[1], out.split("<article", 1)[1]
     # every label where a reader meets it: element text, title, aria-label, placeholder
-    assert '<title>بحث</title>' in out and 'title="بحث" href="../search.html"' in out
+    assert '<title>Search</title>' in out and 'title="بحث" href="../search.html"' in out  # a page title stays
     assert 'title="بحث" aria-label="بحث"' in out and '\n  <span class="search-button__default-text">بحث</span>' in out
     assert 'placeholder="بحث"' in out and 'title="الصفحة السابقة">الصفحة السابقة</a>' in out
     assert "<p>إعداد صندوق العمل</p>" in out
@@ -30,6 +30,25 @@ def test_frame_labels_are_replaced_and_the_article_and_scripts_are_not():
     # the content and the code are left exactly as they were
     assert article.split("</article>")[0] == PAGE.split("<article", 1)[1].split("</article>")[0]
     assert '<script>var label = "Search";</script>' in out
+
+
+def test_page_titles_nested_content_and_partial_text_stay():
+    page = ('<nav class="bd-docs-nav" aria-label="Main"><ul><li><a href="x.html">Contents</a></li>'
+            '<li><nav><a>Page</a></nav><a>Index</a></li></ul></nav>'
+            '<article><div><article>inner</article><td>Search</td></div></article>'
+            '<p class="prev-next-subtitle">next</p><p class="prev-next-title">Index</p>'
+            '<span>Go > next</span><!-- Search --><pre>Search</pre>')
+    mapping = {"Main": "الرئيسية", "Contents": "المحتويات", "Page": "الصفحة", "Index": "الفهرس",
+               "Search": "بحث", "next": "التالي"}
+    out = chrome.localise(page, mapping)
+    # the navigation's own label changes; the page titles it lists (nested navs too) do not
+    assert '<nav class="bd-docs-nav" aria-label="الرئيسية">' in out
+    assert '<a href="x.html">Contents</a>' in out and "<a>Page</a>" in out and "<a>Index</a>" in out
+    # the whole article stays, whatever it nests; so do comments and code
+    assert "<td>Search</td></div></article>" in out and "<!-- Search -->" in out and "<pre>Search</pre>" in out
+    # "next" above a page title is the theme's; the title itself is the page's
+    assert '<p class="prev-next-subtitle">التالي</p><p class="prev-next-title">Index</p>' in out
+    assert "<span>Go > next</span>" in out
 
 
 def test_localising_twice_changes_nothing_more():
@@ -65,3 +84,13 @@ def test_localise_book_rewrites_only_pages_in_another_language(tmp_path):
     assert (tmp_path / "ar/methods.html").read_text(encoding="utf-8") == '<a title="بحث">بحث</a>'
     assert (tmp_path / "search.html").read_text(encoding="utf-8") == '<a title="Search">Search</a>'
     assert chrome.localise_book(tmp_path, page_language, {"en": "Labour Fund", "ar": "صندوق العمل"}) == []
+
+
+def test_localise_book_keeps_every_other_byte(tmp_path):
+    from helpers.book import page_language
+
+    page = tmp_path / "ar" / "x.html"
+    page.parent.mkdir()
+    page.write_bytes("<p>Search</p>\r\n<article><pre>10%\r20%\r\n</pre></article>\n".encode("utf-8"))
+    chrome.localise_book(tmp_path, page_language, {"en": "Labour Fund", "ar": "صندوق العمل"})
+    assert page.read_bytes() == "<p>بحث</p>\r\n<article><pre>10%\r20%\r\n</pre></article>\n".encode("utf-8")

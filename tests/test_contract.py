@@ -34,6 +34,9 @@ def context(**overrides) -> contract.Context:
         month_tickets=pd.Index(tickets["ticket_id"]),
         # T0003 was ingested in January, T9000 in March (a later month)
         stored_tickets=pd.Series(["2024-01", "2024-03"], index=pd.Index(["T0003", "T9000"], dtype="str"), dtype="str"),
+        # F0002 and F0005 came in January (still open then), F9000 in March
+        stored_feedback=pd.Series(["2024-01", "2024-01", "2024-03"],
+                                  index=pd.Index(["F0002", "F0005", "F9000"], dtype="str"), dtype="str"),
         criteria=CRITERIA,
     )
     values.update(overrides)
@@ -48,6 +51,8 @@ def violations(table: str, raw: pd.DataFrame, ctx: contract.Context | None = Non
 def fixture(table: str) -> pd.DataFrame:
     if table == "initiatives":
         return raw_frame(FIXTURES / "months" / "initiatives.csv")
+    if table == "feedback_updates":  # not in the month folder: the ingest tests read those as they are
+        return raw_frame(FIXTURES / "feedback_updates.csv")
     return raw_frame(MONTH / f"{table}.csv")
 
 
@@ -199,6 +204,13 @@ CASES = [
     ("feedback", 2, {"resolved_at": "2024-02-12 13:14:59"}, ("resolved_at", "feedback.resolved_at.not_before"), 2),
     ("feedback", 2, {"received_at": "2024-03-01 00:00:00"}, ("received_at", "feedback.received_at.in_month"), 2),
     ("feedback", 2, {"text": ""}, ("text", "feedback.text.required"), 2),
+    ("feedback_updates", 3, {"feedback_id": "F0002"}, ("feedback_id", "feedback_updates.feedback_id.unique"), 3),
+    ("feedback_updates", 2, {"feedback_id": "F9999"}, ("feedback_id", "feedback_updates.feedback_id.earlier_feedback"), 2),
+    ("feedback_updates", 2, {"feedback_id": "F9000"},  # a later month's message
+     ("feedback_id", "feedback_updates.feedback_id.earlier_feedback"), 2),
+    ("feedback_updates", 2, {"resolved_at": "2024-01-31 23:59:59"}, ("resolved_at", "feedback_updates.resolved_at.in_month"), 2),
+    ("feedback_updates", 3, {"status": "open"}, ("status", "feedback_updates.status.enum"), 3),
+    ("feedback_updates", 3, {"resolved_at": ""}, ("resolved_at", "feedback_updates.resolved_at.required"), 3),
     ("staff", 3, {"employee_id": "007"}, ("employee_id", "staff.employee_id.unique"), 3),
     ("staff", 2, {"centre_id": "mars"}, ("centre_id", "staff.centre_id.ref"), 2),
     ("staff", 2, {"role": "boss"}, ("role", "staff.role.enum"), 2),
@@ -268,3 +280,8 @@ def test_rules_needing_missing_context_are_skipped():
     tickets = fixture("tickets")
     tickets.loc[2, "employee_id"] = "E999"
     assert violations("tickets", tickets, context(roster=None)) == set()
+
+
+def test_datetimes_parse_on_any_index():
+    s = pd.Series(["2024-02-01T10:00", "2024-02-01 10:00:00", None], index=[2, 2, 3], dtype="str")
+    assert contract._parse_datetime(s).tolist()[:2] == [pd.Timestamp("2024-02-01 10:00:00")] * 2

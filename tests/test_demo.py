@@ -27,6 +27,8 @@ CONTRACT = {
     "surveys": "response_id,ticket_id,centre_id,channel_id,service_id,employee_id,submitted_at,csat,nps,ces,comment",
     "feedback": "feedback_id,received_at,source,kind,centre_id,channel_id,service_id,employee_id,category,text,"
                 "status,resolved_at,substantiated",
+    # not in DESIGN.md: its closings of earlier months' feedback (see helpers.contract)
+    "feedback_updates": "feedback_id,status,resolved_at,substantiated",
     "staff": "employee_id,name_en,name_ar,centre_id,role,joined_on,active",
     "self_assessment": "centre_id,criterion_id,assessed_on,status,evidence,owner,reason,blocker,action,due_on,"
                        "assessor_id",
@@ -85,9 +87,9 @@ def test_a_longer_range_leaves_earlier_months_unchanged(small, tmp_path, cfg):
     added = tmp_path / "added"
     shutil.copytree(small / "raw", added / "raw")
     demo.generate(added / "raw", seed=7, cfg=cfg, start="2024-09", end="2024-09", scale=0.05)
-    for table in demo.TABLES:
-        name = f"2024-09/{table}.csv"
-        assert _hashes(added / "raw")[name] == longer[name], name
+    added_files = {k: v for k, v in _hashes(added / "raw").items() if k.startswith("2024-09/")}
+    assert added_files == {k: v for k, v in longer.items() if k.startswith("2024-09/")}
+    assert {f"2024-09/{t}.csv" for t in demo.TABLES if t != "feedback_updates"} <= set(added_files)
 
 
 def test_the_range_cannot_start_before_the_origin(tmp_path, cfg):
@@ -100,7 +102,10 @@ def test_headers_follow_the_contract(small):
     raw = small / "raw"
     for month in ("2024-07", "2024-08"):
         for table in demo.TABLES:
-            header = (raw / month / f"{table}.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+            path = raw / month / f"{table}.csv"
+            if table == "feedback_updates" and not path.exists():
+                continue  # optional: a month without closings of earlier messages has none
+            header = path.read_text(encoding="utf-8").split("\n", 1)[0]
             assert header == CONTRACT[table], table
     assert (raw / "initiatives.csv").read_text(encoding="utf-8").split("\n", 1)[0] == CONTRACT["initiatives"]
 
@@ -209,6 +214,41 @@ def test_surveys_and_feedback_are_dated_in_their_folder_month(small):
     assert (fb.loc[closed, "resolved_at"] >= fb.loc[closed, "received_at"]).all()
     assert (fb.loc[closed, "resolved_at"].str[:7] == fb.loc[closed, "month"]).all()
     assert (fb.loc[fb["status"].isin(["open", "in_progress"]), "resolved_at"] == "").all()
+
+
+def test_open_feedback_is_closed_in_a_later_month(tmp_path, cfg):
+    raw = tmp_path / "raw"
+    months = [f"2024-0{m}" for m in range(1, 7)]
+    demo.generate(raw, seed=7, cfg=cfg, start=months[0], end=months[-1], scale=0.3)
+    fb = _load(raw, "feedback", months).set_index("feedback_id")
+    updated = [m for m in months if (raw / m / "feedback_updates.csv").exists()]
+    assert months[0] not in updated and len(updated) == len(months) - 1
+    up = _load(raw, "feedback_updates", updated)
+    assert len(up) >= 10 and up["feedback_id"].is_unique        # each message closes once
+    item = fb.loc[up["feedback_id"]]
+    assert (item["month"].to_numpy() < up["month"].to_numpy()).all()    # from an earlier month
+    assert item["status"].isin(["open", "in_progress"]).all()           # that was still open
+    assert (up["resolved_at"].str[:7] == up["month"]).all()             # dated in its folder's month
+    assert up["status"].isin(["resolved", "rejected"]).all()
+    complaint = (item["kind"] == "complaint").to_numpy()
+    assert (up.loc[~complaint, "substantiated"] == "").all()
+    assert up.loc[complaint, "substantiated"].isin(["true", "false"]).all()
+    assert (up.loc[up["status"] == "rejected", "substantiated"].isin(["", "false"])).all()
+    # most messages left open in January..March are closed by June
+    early_open = fb[fb["month"].isin(months[:3]) & fb["status"].isin(["open", "in_progress"])]
+    assert early_open.index.isin(up["feedback_id"]).mean() >= 0.8
+
+
+def test_closing_delays_and_the_never_closed_share():
+    month_end = 1_700_000_000
+    draws = [demo._closing(7, f"F2401-{i:05d}", "complaint", month_end) for i in range(1, 4001)]
+    never = sum(d is None for d in draws) / len(draws)
+    assert 0.03 < never < 0.05                                   # 4% stay open
+    days = np.array([(d[0] - month_end) / 86400 for d in draws if d is not None])
+    assert (days > 0).all() and 10.5 < np.median(days) < 13.5    # median 12 days after the month
+    rejected = np.mean([d[1] == "rejected" for d in draws if d is not None])
+    assert 0.10 < rejected < 0.14
+    assert demo._closing(7, "F2401-00001", "complaint", month_end) == draws[0]   # from the id alone
 
 
 # --- links ---------------------------------------------------------------------------------------

@@ -143,7 +143,9 @@ def test_a_later_initiative_changes_no_past_period(tmp_path):
 def test_inputs_list_the_raw_files_the_period_may_read(root):
     jan = store.inputs("2024-01-15", root)
     paths = [i["path"] for i in jan]
-    assert paths == [f"data/raw/2024-01/{t}.csv" for t in contract.MONTH_TABLES] + ["data/raw/initiatives.csv"]
+    # feedback_updates is optional and the fixture's January has none
+    assert paths == [f"data/raw/2024-01/{t}.csv" for t in contract.MONTH_TABLES
+                     if t != "feedback_updates"] + ["data/raw/initiatives.csv"]
     raw = root / "data" / "raw" / "2024-01" / "tickets.csv"
     assert jan[0] == {"path": "data/raw/2024-01/tickets.csv", "sha256": hashlib.sha256(raw.read_bytes()).hexdigest(), "rows": 3}
     assert jan[-1]["rows"] == 1  # only I01 is in force on 15 January
@@ -175,3 +177,55 @@ def test_duckdb_views_exist_on_an_empty_store(tmp_path):
     assert con.sql("SELECT count(*) FROM tickets").fetchall() == [(0,)]
     assert [d[0] for d in con.sql("SELECT * FROM staff").description][-1] == "month"
     con.close()
+
+
+@pytest.fixture(scope="module")
+def closed_later(tmp_path_factory):
+    """The fixture months, and February closing January's F0002 again: rejected on 20 February."""
+    root = make_root(tmp_path_factory.mktemp("updates"))
+    (root / "data/raw/2024-02/feedback_updates.csv").write_text(
+        "feedback_id,status,resolved_at,substantiated\nF0002,rejected,2024-02-20 08:00:00,false\n", encoding="utf-8")
+    result = ingest.ingest_month("2024-02", root)
+    assert result.ok and result.changed == ["data/raw/2024-02/feedback_updates.csv"], result.report()
+    return root
+
+
+def test_a_later_closing_counts_from_its_resolved_at(closed_later):
+    def f0002(period):
+        row = store.load("feedback", period, root=closed_later).set_index("feedback_id").loc["F0002"]
+        return row["status"], row["resolved_at"], row["substantiated"]
+
+    assert f0002("2024-01")[0] == "in_progress"                       # neither closing is known yet
+    assert f0002("2024-02-10") == ("resolved", pd.Timestamp("2024-02-03 10:00:00"), True)
+    assert f0002("2024-02") == ("rejected", pd.Timestamp("2024-02-20 08:00:00"), False)
+    latest = store.latest_updates("2024-02", closed_later)
+    assert list(latest.index) == ["F0002"] and latest.loc["F0002", "status"] == "rejected"
+    assert store.latest_updates("2024-02-19", closed_later).empty
+    # the other messages are as their own month's file says
+    feb = store.load("feedback", "2024-02", root=closed_later).set_index("feedback_id")
+    assert feb.loc["F0001", "status"] == "resolved" and feb.loc["F0003", "status"] == "open"
+
+
+@pytest.mark.parametrize("period", ["2024-01", "2024-02-10", "2024-W08", "2024-02"])
+def test_duckdb_feedback_takes_the_same_closings(closed_later, period):
+    con = store.connect(period, closed_later)
+    via_sql = con.sql("SELECT * FROM feedback").df().astype(object)
+    via_load = store.load("feedback", period, root=closed_later).astype(object)
+    con.close()
+    assert via_sql.where(via_sql.notna(), None).to_dict("records") == \
+        via_load.where(via_load.notna(), None).to_dict("records")
+
+
+def test_a_closing_must_name_a_message_of_an_earlier_month(closed_later, tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(closed_later, root)
+    before = {p: p.read_bytes() for p in (root / "data/processed").rglob("*") if p.is_file()}
+    (root / "data/raw/2024-02/feedback_updates.csv").write_text(
+        "feedback_id,status,resolved_at,substantiated\nF0002,rejected,2024-02-20 08:00:00,false\n"
+        "F0003,resolved,2024-02-21 08:00:00,\n", encoding="utf-8")
+    result = ingest.ingest_month("2024-02", root)
+    assert not result.ok
+    assert [(p.file, p.line, p.column, p.value) for p in result.problems] == [
+        ("data/raw/2024-02/feedback_updates.csv", 3, "feedback_id", "F0003")]
+    assert "earlier ingested month" in result.problems[0].rule
+    assert {p: p.read_bytes() for p in (root / "data/processed").rglob("*") if p.is_file()} == before

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
@@ -31,7 +32,8 @@ CONTRACT_VERSION = "1"
 SELF_SERVICE_KIND = "self_service"
 NATIONAL_ID_PATTERN = r"\d{9}"
 
-MONTH_TABLES = ("tickets", "surveys", "feedback", "staff", "self_assessment")
+MONTH_TABLES = ("tickets", "surveys", "feedback", "feedback_updates", "staff", "self_assessment")
+OPTIONAL_TABLES = ("feedback_updates",)  # a month folder may leave these out
 
 # How each contract type is written in a file, and held once parsed.
 TYPES = {
@@ -94,6 +96,7 @@ OUTCOMES = ("completed", "abandoned", "no_show", "transferred", "referred")
 SOURCES = ("national_complaints_system", "satisfaction_system", "email", "social_media", "in_person", "phone")
 FEEDBACK_KINDS = ("complaint", "suggestion", "compliment", "inquiry")
 FEEDBACK_STATUSES = ("open", "in_progress", "resolved", "rejected")
+CLOSING_STATUSES = ("resolved", "rejected")
 ROLES = ("agent", "senior_agent", "supervisor")
 ASSESSMENT_STATUSES = ("met", "partial", "not_met", "not_applicable")
 BLOCKERS = ("none", "budget", "procurement", "external_approval", "training", "it_system", "other")
@@ -162,6 +165,22 @@ TABLES: dict[str, Table] = {
             ),
             key=("feedback_id",),
             dated_by="received_at",
+        ),
+        Table(
+            "feedback_updates",
+            "Feedback received in an earlier month and closed in this one: one row per message, "
+            "its status and resolution as of its closing. A month's feedback file is that month's "
+            "export and is never edited afterwards, so a message still open at the end of its month "
+            "is closed here, in the folder of the month it was closed. The latest closing of a "
+            "message counts from its resolved_at on.",
+            (
+                _c("feedback_id", "id", doc="a message of an earlier month's feedback file"),
+                _c("status", "enum", values=CLOSING_STATUSES),
+                _c("resolved_at", "datetime", doc="when it was resolved or rejected"),
+                _c("substantiated", "bool", True, doc="the complaint proved valid"),
+            ),
+            key=("feedback_id",),
+            dated_by="resolved_at",
         ),
         Table(
             "staff",
@@ -310,6 +329,12 @@ _EXPLICIT_RULES = (
      "resolved_at must not be earlier than received_at.", {"after": ("received_at",)}),
     ("feedback.resolved_at.required_when_resolved", "feedback", "resolved_at", "required_when",
      "resolved_at is required when status is resolved.", {"when": "status", "in": ("resolved",)}),
+    # feedback_updates
+    _unique("feedback_updates", "feedback_id", "message"),
+    ("feedback_updates.feedback_id.earlier_feedback", "feedback_updates", "feedback_id", "earlier_feedback",
+     "feedback_id must be a message of an earlier ingested month (a message closed in its own month is "
+     "closed in that month's feedback file).", {}),
+    _in_month("feedback_updates", "resolved_at"),
     # staff
     _unique("staff", "employee_id", "employee"),
     _ref("staff", "centre_id", "centres"),
@@ -371,7 +396,7 @@ RULES: dict[str, Rule] = _all_rules()
 
 # File-level rules: not about a cell, about the files themselves (reported with line 1 or no line).
 FILE_RULES = {
-    "file.missing": "Every month folder must hold one file per table: {tables} (.csv or .xlsx).",
+    "file.missing": "Every month folder must hold one file per table: {required} (.csv or .xlsx); {optional} may be left out.",
     "file.unknown": "A month folder holds only the table files {tables}; other files are not read.",
     "file.twice": "A table must come in one file only, not both .csv and .xlsx.",
     "file.unreadable": "A .csv file must be UTF-8 text (with or without BOM) and an .xlsx file a readable workbook.",
@@ -383,6 +408,14 @@ FILE_RULES = {
     "folder.month": "A month folder is named YYYY-MM after a real month and holds that month's files.",
     "config.catalogue": "A criteria catalogue must be in force for the month (config/entity.yaml, criteria).",
 }
+
+
+def file_rule(rule_id: str) -> str:
+    """The sentence of a file-level rule, with the tables it names filled in."""
+    return FILE_RULES[rule_id].format(
+        tables=", ".join(MONTH_TABLES),
+        required=", ".join(t for t in MONTH_TABLES if t not in OPTIONAL_TABLES),
+        optional=" and ".join(OPTIONAL_TABLES))
 
 
 def rules_for(table: str) -> list[Rule]:
@@ -400,7 +433,8 @@ def _parse_datetime(s: pd.Series) -> pd.Series:
         other = s[~canonical]
         other = other.str.replace(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$", r"\1 \2:00", regex=True)
         other = other.str.replace(r"^(\d{4}-\d{2}-\d{2})T", r"\1 ", regex=True)
-        norm = s.where(canonical, other)
+        norm = s.copy()
+        norm.iloc[np.flatnonzero(~canonical.to_numpy())] = other.to_numpy()
     shaped = norm.where(norm.str.fullmatch(_DATETIME_SHAPE).fillna(False).astype(bool))
     return pd.to_datetime(shaped, format="%Y-%m-%d %H:%M:%S", errors="coerce").astype("datetime64[us]")
 
@@ -479,8 +513,8 @@ class Context:
 
     ``roster``: that month's staff (employee_id, role) or None when the staff file is unusable;
     ``month_tickets``: this month's ticket ids; ``stored_tickets``: month of each ticket id in
-    OTHER ingested months (index ticket_id). Rules whose context is missing are skipped: the
-    missing file is reported instead.
+    OTHER ingested months (index ticket_id); ``stored_feedback``: the same for feedback ids.
+    Rules whose context is missing are skipped: the missing file is reported instead.
     """
 
     config: Config
@@ -488,6 +522,7 @@ class Context:
     roster: pd.DataFrame | None = None
     month_tickets: pd.Index | None = None
     stored_tickets: pd.Series | None = None
+    stored_feedback: pd.Series | None = None
     criteria: tuple[str, ...] | None = None
 
 
@@ -572,6 +607,10 @@ def _element_check(rule: Rule, ctx: Context):
             return None
         earlier = ctx.stored_tickets.index[(ctx.stored_tickets < ctx.month).to_numpy()]
         return _member_of(ctx.month_tickets.append(earlier))
+    if kind == "earlier_feedback":
+        if ctx.stored_feedback is None or ctx.month is None:
+            return None
+        return _member_of(ctx.stored_feedback.index[(ctx.stored_feedback < ctx.month).to_numpy()])
     raise ValueError(f"rule {rule.id}: no element check for kind {kind!r}")
 
 
@@ -740,11 +779,12 @@ def markdown() -> str:
     lines += ["", "Empty cells mean null; a value that does not parse as its type is refused, never guessed. "
               "A column with \"no\" under *may be empty* refuses an empty cell.", ""]
     lines += ["## File rules", ""]
-    tables = ", ".join(MONTH_TABLES)
-    lines += [f"- `{rid}`: {text.format(tables=tables)}" for rid, text in FILE_RULES.items()]
+    lines += [f"- `{rid}`: {file_rule(rid)}" for rid in FILE_RULES]
     lines.append("")
     for t in TABLES.values():
         where = "`data/raw/initiatives.csv`" if t.registry else f"`data/raw/YYYY-MM/{t.name}.csv` (or `.xlsx`)"
+        if t.name in OPTIONAL_TABLES:
+            where += ", only in a month that has such rows"
         lines += [f"## {t.name}", "", t.doc, "", f"File: {where}. Key: {', '.join(t.key)}.", ""]
         lines += ["| column | type | may be empty | meaning and rules |", "|---|---|---|---|"]
         for c in t.columns:

@@ -28,7 +28,10 @@ Conventions the KPI, satisfaction and impact code can rely on
   when the previous month's tickets exist too (in the same run or already under ``out``), so a
   survey never points at a missing ticket.
 * Feedback is a snapshot at the end of its month: a message not closed by then is ``open`` or
-  ``in_progress`` with ``resolved_at`` null.
+  ``in_progress`` with ``resolved_at`` null. Such a message is closed later, in the
+  ``feedback_updates`` file of the month it closes in: after a further delay drawn for that
+  message alone (from the seed and its id), within twelve months; 4% are never closed. A month
+  with no such closing has no ``feedback_updates`` file.
 
 Determinism: every random draw comes from a numpy Generator seeded by (seed, month, stream); the
 staff roster and the self-assessment states are simulated forward from ``ORIGIN`` with one such
@@ -54,7 +57,7 @@ from .periods import months_between, parse
 ORIGIN = "2023-01"
 _ORIGIN_DAY = np.datetime64("2023-01-01")
 
-TABLES = ("tickets", "surveys", "feedback", "staff", "self_assessment")
+TABLES = ("tickets", "surveys", "feedback", "feedback_updates", "staff", "self_assessment")
 COLUMNS = {
     "tickets": ["ticket_id", "centre_id", "channel_id", "service_id", "employee_id", "customer_ref",
                 "created_at", "booked", "called_at", "started_at", "ended_at", "outcome",
@@ -63,6 +66,7 @@ COLUMNS = {
                 "submitted_at", "csat", "nps", "ces", "comment"],
     "feedback": ["feedback_id", "received_at", "source", "kind", "centre_id", "channel_id", "service_id",
                  "employee_id", "category", "text", "status", "resolved_at", "substantiated"],
+    "feedback_updates": ["feedback_id", "status", "resolved_at", "substantiated"],
     "staff": ["employee_id", "name_en", "name_ar", "centre_id", "role", "joined_on", "active"],
     "self_assessment": ["centre_id", "criterion_id", "assessed_on", "status", "evidence", "owner",
                         "reason", "blocker", "action", "due_on", "assessor_id"],
@@ -71,7 +75,7 @@ INITIATIVE_COLUMNS = ["initiative_id", "name_en", "name_ar", "start_on", "end_on
                       "expected", "owner", "description"]
 
 _STREAMS = {"staff": 1, "tickets": 2, "surveys": 3, "comments": 4, "kiosk": 5, "feedback": 6,
-            "self_assessment": 7, "names": 8}
+            "self_assessment": 7, "names": 8, "closing": 9}
 
 # --- the model case --------------------------------------------------------------------------
 CENTRES = ("seef", "tijjar", "virtual")
@@ -1106,6 +1110,52 @@ def _feedback(run: _Run, month: str, tk: dict, roster: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows, dtype=object)
 
 
+_CLOSING_MEDIAN_DAYS = {"complaint": 12.0, "compliment": 3.0, "suggestion": 20.0, "inquiry": 5.0}
+_REJECTED_SHARE = {"complaint": 0.12, "suggestion": 0.3}
+_CLOSING_LOOKBACK_MONTHS = 12
+_NEVER_CLOSED_SHARE = 0.04
+
+
+def _closing(seed: int, feedback_id: str, kind: str, month_end: int) -> tuple[int, str, str] | None:
+    """When and how a message still open at the end of its month closes: (epoch seconds, status,
+    substantiated) or None when it never does. Drawn from (seed, the message's id) alone, so it
+    does not depend on which months a run generates."""
+    digits = [int(part) for part in feedback_id[1:].split("-")]
+    rng = np.random.default_rng(np.random.SeedSequence([seed, *digits, _STREAMS["closing"]]))
+    never, delay, rejected, valid = rng.random(), _lognormal(rng, _CLOSING_MEDIAN_DAYS[kind], 0.8, 1)[0], \
+        rng.random(), rng.random()
+    if never < _NEVER_CLOSED_SHARE:
+        return None
+    status = "rejected" if rejected < _REJECTED_SHARE.get(kind, 0.0) else "resolved"
+    substantiated = "" if kind != "complaint" else ("false" if status == "rejected" else _fmt_bool(valid < 0.55)[()])
+    return month_end + 1 + int(round(delay * 86400)), status, str(substantiated)
+
+
+def _feedback_updates(run: _Run, month: str, out: Path) -> pd.DataFrame:
+    """This month's closings of messages left open at the end of an earlier month, read from the
+    earlier months' feedback files under ``out`` (written earlier in this run or before it)."""
+    start, end = parse(month).start_ts.value // 10**9, parse(month).end.value // 10**9
+    rows = []
+    earlier = month
+    for _ in range(_CLOSING_LOOKBACK_MONTHS):
+        earlier = _previous_month(earlier)
+        path = out / earlier / "feedback.csv"
+        if earlier < ORIGIN or not path.is_file():
+            break
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        still_open = frame[frame["status"].isin(("open", "in_progress"))]
+        earlier_end = parse(earlier).end.value // 10**9
+        for feedback_id, kind in zip(still_open["feedback_id"], still_open["kind"]):
+            closing = _closing(run.seed, feedback_id, kind, earlier_end)
+            if closing is not None and start <= closing[0] <= end:
+                rows.append((closing[0], feedback_id, closing[1], closing[2]))
+    rows.sort()
+    return pd.DataFrame({
+        "feedback_id": [r[1] for r in rows], "status": [r[2] for r in rows],
+        "resolved_at": _fmt_datetime(np.array([r[0] for r in rows], dtype=np.int64)),
+        "substantiated": [r[3] for r in rows]}, dtype=object)
+
+
 # --- self-assessment ---------------------------------------------------------------------------
 _PILLAR_OWNER = {"accessibility": "facilities", "quality_of_service": "customer_service",
                  "centre_environment": "facilities", "customer_management": "customer_service",
@@ -1482,10 +1532,14 @@ def generate(out: Path, *, seed: int = 7, start: str = "2023-01", end: str = "20
             "tickets": _ticket_rows(tk),
             "surveys": surveys,
             "feedback": _feedback(run, month, tk, rosters[month]),
+            "feedback_updates": _feedback_updates(run, month, out),
             "staff": _staff_rows(rosters[month]),
             "self_assessment": assessments[month],
         }
         for name, frame in tables.items():
+            if name == "feedback_updates" and frame.empty:
+                (folder / f"{name}.csv").unlink(missing_ok=True)  # an optional file: no rows, no file
+                continue
             _write_csv(frame, folder / f"{name}.csv", COLUMNS[name])
             rows[name] += len(frame)
             files += 1

@@ -134,7 +134,7 @@ class _Read:
 
 
 def _file_problem(rel: str, rule_id: str, *, line=None, column="", value="", extra="") -> Problem:
-    text = contract.FILE_RULES[rule_id].format(tables=", ".join(contract.MONTH_TABLES))
+    text = contract.file_rule(rule_id)
     return Problem(rel, line, column, value, text + (f" ({extra})" if extra else ""))
 
 
@@ -277,35 +277,40 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: _sort_key(p, order))
 
 
-# ticket ids of processed months, by the sha256 of their tickets.parquet: ingest checks each
-# month against all the others, and reading them all again for every month is quadratic
-_TICKET_IDS: dict[str, pa.Array] = {}
-_TICKET_IDS_KEPT = 600
+# ids of processed months, by the sha256 of their Parquet file: ingest checks each month against
+# all the others, and reading them all again for every month is quadratic
+_IDS: dict[tuple[str, str], pa.Array] = {}
+_IDS_KEPT = 600
 
 
-def _month_ticket_ids(path: Path) -> pa.Array:
-    digest = sha256_file(path)
-    ids = _TICKET_IDS.get(digest)
-    if ids is None:
-        ids = pq.read_table(path, columns=["ticket_id"]).column("ticket_id").combine_chunks()
-        if len(_TICKET_IDS) >= _TICKET_IDS_KEPT:
-            _TICKET_IDS.pop(next(iter(_TICKET_IDS)))
-        _TICKET_IDS[digest] = ids.cast(pa.large_string())
-    return _TICKET_IDS[digest]
+def _month_ids(path: Path, column: str) -> pa.Array:
+    data = path.read_bytes()  # hashed and parsed from the same bytes
+    key = (hashlib.sha256(data).hexdigest(), column)
+    if key not in _IDS:
+        ids = pq.read_table(pa.BufferReader(data), columns=[column]).column(column).combine_chunks()
+        if len(_IDS) >= _IDS_KEPT:
+            _IDS.pop(next(iter(_IDS)))
+        _IDS[key] = ids.cast(pa.large_string())
+    return _IDS[key]
 
 
-def _stored_tickets(month: str, root) -> pd.Series:
-    """Month of every ticket id in the OTHER processed months (index ticket_id)."""
+def _stored_ids(table: str, column: str, month: str, root) -> pd.Series:
+    """Month of every ``column`` value of ``table`` in the OTHER processed months (index: the id)."""
     processed = get_paths(root).processed
-    others = [m for m in store.months(root) if m != month and (processed / m / "tickets.parquet").is_file()]
+    others = [m for m in store.months(root) if m != month and (processed / m / f"{table}.parquet").is_file()]
     if not others:
         return pd.Series([], index=pd.Index([], dtype="str"), dtype="str")
-    arrays = [_month_ticket_ids(processed / m / "tickets.parquet") for m in others]
+    arrays = [_month_ids(processed / m / f"{table}.parquet", column) for m in others]
     codes = pa.array(np.repeat(np.arange(len(others), dtype=np.int32), [len(a) for a in arrays]))
     labels = pa.DictionaryArray.from_arrays(codes, pa.array(others, pa.large_string())).cast(pa.large_string())
     ids = pd.Index(pd.arrays.ArrowStringArray(pa.concat_arrays(arrays)), dtype="str")
     out = pd.Series(pd.arrays.ArrowStringArray(labels), index=ids, dtype="str")
     return out if ids.is_unique else out[~ids.duplicated(keep="first")]
+
+
+def _stored_tickets(month: str, root) -> pd.Series:
+    """Month of every ticket id in the OTHER processed months (index ticket_id)."""
+    return _stored_ids("tickets", "ticket_id", month, root)
 
 
 def _month_files(folder: Path, paths: Paths) -> tuple[dict[str, Path], list[Problem]]:
@@ -323,7 +328,7 @@ def _month_files(folder: Path, paths: Paths) -> tuple[dict[str, Path], list[Prob
         else:
             problems.append(_file_problem(paths.rel(entry), "file.unknown", value=entry.name))
     for table in contract.MONTH_TABLES:
-        if table not in found:
+        if table not in found and table not in contract.OPTIONAL_TABLES:
             problems.append(_file_problem(paths.rel(folder / f"{table}.csv"), "file.missing",
                                           extra=f"no {table}.csv or {table}.xlsx"))
     return found, problems
@@ -459,6 +464,9 @@ def ingest_month(month: str, root=None) -> IngestResult:
             _validate(reads["surveys"], ctx)
         if "feedback" in reads:
             _validate(reads["feedback"], ctx)
+        if "feedback_updates" in reads:
+            _validate(reads["feedback_updates"], contract.Context(
+                config, month, stored_feedback=_stored_ids("feedback", "feedback_id", month, root)))
         if "self_assessment" in reads:
             try:
                 criteria = contract.criteria_ids(config, month)
@@ -484,7 +492,7 @@ def ingest_month(month: str, root=None) -> IngestResult:
             {p for p in set(prev_hashes) | set(now_hashes) if prev_hashes.get(p) != now_hashes.get(p)}
         ) if previous is not None else []
         target = paths.processed / month
-        ordered = [reads[t] for t in contract.MONTH_TABLES]
+        ordered = [reads[t] for t in contract.MONTH_TABLES if t in reads]
 
         def fill(tmp: Path) -> None:
             for r in ordered:
@@ -510,7 +518,7 @@ def ingest_month(month: str, root=None) -> IngestResult:
             notes.append(f"Initiatives registry {reg_read.rel} ingested ({len(reg_read.raw)} rows).")
     elif reg_read is None:
         notes.append("No initiatives registry (data/raw/initiatives.csv): no initiative is in force.")
-    rows = {t: len(reads[t].raw) for t in contract.MONTH_TABLES} if not month_unchanged else \
+    rows = {t: len(reads[t].raw) for t in contract.MONTH_TABLES if t in reads} if not month_unchanged else \
         {f["table"]: f["rows"] for f in previous["files"]}
     return IngestResult(month, True, status, [], written, changed, rows, notes)
 

@@ -8,6 +8,8 @@ only what was knowable at ``P.end``:
 - rows from months up to P's month, and only those whose timestamp (tickets ``created_at``,
   surveys ``submitted_at``, feedback ``received_at``, self_assessment ``assessed_on``) is at or
   before ``P.end``; the staff roster counts as known for its whole month;
+- a feedback item closed in a later month's ``feedback_updates`` takes its latest closing known at
+  ``P.end`` (``resolved_at`` ≤ ``P.end``);
 - a feedback item closed after ``P.end`` shows as still in progress at ``P.end``
   (``resolved_at`` and ``substantiated`` empty, status ``in_progress``);
 - initiatives in force: ``start_on`` on or before ``P.end``; an ``end_on`` after ``P.end`` is
@@ -91,7 +93,8 @@ def load(table: str, period, *, root=None, since: str | None = None, columns: li
     """Rows of ``table`` knowable at the end of ``period`` (a Period or a label), as typed frames.
 
     As-of rule: months up to the period's month, rows whose timestamp is ≤ ``period.end``
-    (staff: the whole month); feedback closed after ``period.end`` shows as in progress.
+    (staff: the whole month); feedback takes its closings from ``feedback_updates`` up to
+    ``period.end``, and feedback closed after ``period.end`` shows as in progress.
     ``since`` (``YYYY-MM``) drops earlier months. Snapshot tables (staff, self_assessment)
     get a ``month`` column. Sorted by (month,) key, stably; empty but typed when nothing."""
     spec = _check_table(table)
@@ -119,9 +122,46 @@ def load(table: str, period, *, root=None, since: str | None = None, columns: li
     if spec.dated_by:
         out = out[(out[spec.dated_by] <= p.end).to_numpy()]
     if table == "feedback":
-        out = _feedback_as_of(out, p.end)
+        out = _feedback_as_of(_with_updates(out, latest_updates(p, root)), p.end)
     out = out.sort_values(_sort_columns(spec), kind="stable").reset_index(drop=True)
     return out[wanted]
+
+
+UPDATED = ("status", "resolved_at", "substantiated")
+
+
+def latest_updates(period, root=None) -> pd.DataFrame:
+    """The latest closing of each message in ``feedback_updates`` known at the end of ``period``
+    (``resolved_at`` ≤ its end), indexed by feedback_id; a later month's row wins a tie."""
+    p = _period(period)
+    frames = []
+    for m in months(root):
+        if m > p.month:
+            break
+        frame = read_month("feedback_updates", m, root=root)
+        frame["month"] = pd.Series([m] * len(frame), dtype="str", index=frame.index)
+        frames.append(frame)
+    if not frames:
+        return _empty("feedback_updates", ["feedback_id", *UPDATED]).set_index("feedback_id")
+    out = pd.concat(frames, ignore_index=True)
+    out = out[(out["resolved_at"] <= p.end).to_numpy()]
+    out = out.sort_values(["resolved_at", "month", "feedback_id"], kind="stable")
+    return out.drop_duplicates("feedback_id", keep="last").set_index("feedback_id")[list(UPDATED)]
+
+
+def _with_updates(frame: pd.DataFrame, updates: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (feedback) with each message's latest closing from ``updates`` in place."""
+    if updates.empty or "feedback_id" not in frame.columns:
+        return frame
+    hit = frame["feedback_id"].isin(updates.index).to_numpy()
+    if not hit.any():
+        return frame
+    frame = frame.copy()
+    ids = frame.loc[hit, "feedback_id"].to_numpy()
+    for col in UPDATED:
+        if col in frame.columns:
+            frame.loc[hit, col] = updates.loc[ids, col].to_numpy()
+    return frame
 
 
 def _feedback_as_of(frame: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -217,6 +257,19 @@ def _view_sql(table: str, p: Period, root) -> str:
     where = f" WHERE {spec.dated_by} <= {end}" if spec.dated_by else ""
     order = ", ".join(_sort_columns(spec))
     if table == "feedback":
+        # each message's latest closing from feedback_updates known at the end, as ``load`` does
+        closings = [f"SELECT feedback_id, status, resolved_at, substantiated, '{m}' AS month "
+                    f"FROM read_parquet({_quote(processed / m / 'feedback_updates.parquet')})"
+                    for m in months(root) if m <= p.month and (processed / m / "feedback_updates.parquet").is_file()]
+        merged = body
+        if closings:
+            latest = (f"SELECT * FROM ({' UNION ALL '.join(closings)}) WHERE resolved_at <= {end} "
+                      f"QUALIFY row_number() OVER (PARTITION BY feedback_id "
+                      f"ORDER BY resolved_at DESC, month DESC) = 1")
+            pick = {c: f"CASE WHEN u.feedback_id IS NULL THEN f.{c} ELSE u.{c} END AS {c}"
+                    for c in ("status", "resolved_at", "substantiated")}
+            merged = (f"SELECT {', '.join(pick.get(c, f'f.{c}') for c in cols)} FROM ({body}) f "
+                      f"LEFT JOIN ({latest}) u ON f.feedback_id = u.feedback_id")
         later = f"resolved_at > {end}"
         projected = []
         for c in cols:
@@ -228,7 +281,7 @@ def _view_sql(table: str, p: Period, root) -> str:
                 projected.append(f"CASE WHEN {later} THEN NULL ELSE substantiated END AS substantiated")
             else:
                 projected.append(c)
-        return f"SELECT {', '.join(projected)} FROM ({body}){where} ORDER BY {order}"
+        return f"SELECT {', '.join(projected)} FROM ({merged}){where} ORDER BY {order}"
     return f"SELECT * FROM ({body}){where} ORDER BY {order}"
 
 
