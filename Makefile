@@ -71,8 +71,8 @@ test-fast: env ## the tests that need no generated demo (skips the e2e ones)
 bench: env ## time each stage for one demo month and the do-nothing rerun; print the goals beside
 	$(PY) benchmarks/bench.py
 
-bench-verify: env ## time `verify` against running the same month (PERIOD, default 2024-12); goal about 1.5x
-	$(PY) benchmarks/verify_bench.py $(if $(PERIOD),--period $(PERIOD),)
+bench-verify: env ## time `verify` against running the same month (PERIOD, default 2024-12; median of REPEAT rounds, default 3); goal about 1.5x
+	$(PY) benchmarks/verify_bench.py $(if $(PERIOD),--period $(PERIOD),) --repeat $(or $(REPEAT),3)
 
 noise-rate: env ## share of demo centre-months flagged as a significant satisfaction drop (goal <= 5%); an 8-point drop must be flagged
 	$(PY) benchmarks/noise_rate.py

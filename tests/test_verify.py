@@ -139,6 +139,8 @@ def test_a_failed_rebuild_still_names_the_changed_file(standin_root):
     assert "rebuild failed: data/raw/2024-02/tickets.csv, line 3, column ticket_id" in report
     assert "input changed: data/raw/2024-02/tickets.csv" in report
     assert result.missing == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
+    # nothing was rebuilt: one line says so, not one per output
+    assert "missing from rebuild: all 3 outputs" in report and "missing from rebuild: tables" not in report
 
 
 def test_config_code_commit_and_lock_differences_are_reported(standin_root, monkeypatch):

@@ -438,7 +438,11 @@ class VerifyResult:
             if self.error:
                 lines.append(f"  rebuild failed: {self.error}")
         lines += [f"  differs: {p}" for p in self.differing]
-        lines += [f"  missing from rebuild: {p}" for p in self.missing]
+        if self.error and self.missing and not (self.identical or self.differing):
+            # the rebuild stopped before any output: one line, not one per output
+            lines.append(f"  missing from rebuild: all {len(self.missing)} outputs")
+        else:
+            lines += [f"  missing from rebuild: {p}" for p in self.missing]
         lines += [f"  not in manifest: {p}" for p in self.extra]
         why = self._input_reasons() + self._config_reasons() + self._code_reasons()
         if why:
