@@ -410,3 +410,39 @@ def test_ingest_all_goes_in_month_order(root):
     assert [r.month for r in results] == ["2024-01", "2024-02"]
     assert all(r.ok for r in results)
     assert store.months(root) == ["2024-01", "2024-02"]
+
+
+# --- the two CSV readers agree ------------------------------------------------------------------
+CSV_CASES = {
+    "bom": "\ufeffa,b\n1,2\n", "crlf": "a,b\r\n1,2\r\n", "cr": "a,b\r1,2\r",
+    "quoted_newline": 'a,b\n"x\ny",2\n', "doubled_quotes": 'a,b\n"he said ""hi""",2\n',
+    "quote_inside": 'a,b\nab"c,2\n', "space_then_quote": 'a,b\n "x",2\n', "empty_cells": "a,b,c\n,,\n1,,\n",
+    "no_final_newline": "a,b\n1,2", "spaces": "a,b\n  x  , y \n", "arabic": "a,b\nشكرا,٢\n",
+    "blank_line": "a,b\n1,2\n\n3,4\n", "short_line": "a,b,c\n1,2\n", "long_line": "a,b\n1,2,3\n",
+    "header_only": "a,b\n", "trailing_comma": "a,b,\n1,2,\n", "quoted_empty": 'a,b\n"",2\n',
+    "unterminated_quote": 'a,b\n"x,2\n', "one_column": "a\n1\n\n2\n", "empty": "",
+    "blank_first_line": "\na,b\n1,2\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_CASES))
+def test_the_fast_csv_reader_gives_what_pandas_gives(tmp_path, monkeypatch, name):
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(CSV_CASES[name].encode("utf-8"))
+    fast = ingest._read_csv(path, "x.csv")
+    monkeypatch.setattr(ingest, "_read_csv_fast", lambda path: None)
+    slow = ingest._read_csv(path, "x.csv")
+    assert fast[0] == slow[0] and fast[2] == slow[2]
+    if slow[1] is None:
+        assert fast[1] is None
+    else:
+        pd.testing.assert_frame_equal(fast[1], slow[1])
+
+
+def test_the_fast_csv_reader_reads_the_plain_files_and_leaves_the_rest(tmp_path):
+    plain, latin = tmp_path / "plain.csv", tmp_path / "latin.csv"
+    plain.write_text("a,b\n1,2\n", encoding="utf-8")
+    latin.write_bytes("a,b\ncafé,2\n".encode("latin-1"))
+    assert ingest._read_csv_fast(plain) is not None
+    assert ingest._read_csv_fast(latin) is None   # pandas reads it and names the byte
+    assert ingest._read_csv(latin, "latin.csv")[2][0].rule.startswith("A .csv file must be UTF-8")
