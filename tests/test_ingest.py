@@ -421,7 +421,7 @@ CSV_CASES = {
     "blank_line": "a,b\n1,2\n\n3,4\n", "short_line": "a,b,c\n1,2\n", "long_line": "a,b\n1,2,3\n",
     "header_only": "a,b\n", "trailing_comma": "a,b,\n1,2,\n", "quoted_empty": 'a,b\n"",2\n',
     "unterminated_quote": 'a,b\n"x,2\n', "one_column": "a\n1\n\n2\n", "empty": "",
-    "blank_first_line": "\na,b\n1,2\n",
+    "blank_first_line": "\na,b\n1,2\n", "two_byte_order_marks": "\ufeff\ufeffa,b\n1,2\n",
 }
 
 

@@ -179,31 +179,46 @@ def test_duckdb_views_exist_on_an_empty_store(tmp_path):
     con.close()
 
 
+JANUARY_OPEN = "F0004,2024-01-25 10:00:00,email,complaint,seef,walk_in,,,facilities,No parking,in_progress,,\n"
+# February's own F0004 reuses the id for a new message: a closing of January's must not touch it
+FEBRUARY_REUSE = "F0004,2024-02-25 10:00:00,phone,inquiry,,,,,information,Opening hours?,open,,\n"
+
+
 @pytest.fixture(scope="module")
 def closed_later(tmp_path_factory):
-    """The fixture months, and February closing January's F0002 again: rejected on 20 February."""
+    """The fixture months with January's F0004 still open at the end of January, closed on
+    20 February by February's feedback_updates; February's own feedback reuses the id."""
     root = make_root(tmp_path_factory.mktemp("updates"))
-    (root / "data/raw/2024-02/feedback_updates.csv").write_text(
-        "feedback_id,status,resolved_at,substantiated\nF0002,rejected,2024-02-20 08:00:00,false\n", encoding="utf-8")
-    result = ingest.ingest_month("2024-02", root)
-    assert result.ok and result.changed == ["data/raw/2024-02/feedback_updates.csv"], result.report()
+    raw = root / "data" / "raw"
+    with open(raw / "2024-01" / "feedback.csv", "a", encoding="utf-8") as fh:
+        fh.write(JANUARY_OPEN)
+    with open(raw / "2024-02" / "feedback.csv", "a", encoding="utf-8") as fh:
+        fh.write(FEBRUARY_REUSE)
+    (raw / "2024-02" / "feedback_updates.csv").write_text(
+        "feedback_id,status,resolved_at,substantiated\nF0004,rejected,2024-02-20 08:00:00,false\n", encoding="utf-8")
+    results = ingest.ingest_all(root)
+    assert [r.status for r in results] == ["corrected", "corrected"], [r.report() for r in results]
     return root
 
 
 def test_a_later_closing_counts_from_its_resolved_at(closed_later):
-    def f0002(period):
-        row = store.load("feedback", period, root=closed_later).set_index("feedback_id").loc["F0002"]
+    def january_f0004(period):
+        frame = store.load("feedback", period, root=closed_later)
+        row = frame[(frame["feedback_id"] == "F0004") & (frame["received_at"] < "2024-02-01")].iloc[0]
         return row["status"], row["resolved_at"], row["substantiated"]
 
-    assert f0002("2024-01")[0] == "in_progress"                       # neither closing is known yet
-    assert f0002("2024-02-10") == ("resolved", pd.Timestamp("2024-02-03 10:00:00"), True)
-    assert f0002("2024-02") == ("rejected", pd.Timestamp("2024-02-20 08:00:00"), False)
+    assert january_f0004("2024-01")[0] == "in_progress"
+    assert january_f0004("2024-02-19")[0] == "in_progress"                # the closing is not known yet
+    assert january_f0004("2024-02") == ("rejected", pd.Timestamp("2024-02-20 08:00:00"), False)
     latest = store.latest_updates("2024-02", closed_later)
-    assert list(latest.index) == ["F0002"] and latest.loc["F0002", "status"] == "rejected"
+    assert list(latest.index) == ["F0004"] and latest.loc["F0004", "month"] == "2024-02"
     assert store.latest_updates("2024-02-19", closed_later).empty
-    # the other messages are as their own month's file says
-    feb = store.load("feedback", "2024-02", root=closed_later).set_index("feedback_id")
-    assert feb.loc["F0001", "status"] == "resolved" and feb.loc["F0003", "status"] == "open"
+    # February's own F0004 is another message, still open; the others are as their files say
+    feb = store.load("feedback", "2024-02", root=closed_later)
+    assert feb.loc[feb["received_at"] > "2024-02-01", ["feedback_id", "status"]].values.tolist() == [
+        ["F0003", "open"], ["F0004", "open"]]
+    f0002 = feb.set_index("feedback_id").loc["F0002"]
+    assert (f0002["status"], f0002["resolved_at"]) == ("resolved", pd.Timestamp("2024-02-03 10:00:00"))
 
 
 @pytest.mark.parametrize("period", ["2024-01", "2024-02-10", "2024-W08", "2024-02"])
@@ -221,11 +236,14 @@ def test_a_closing_must_name_a_message_of_an_earlier_month(closed_later, tmp_pat
     shutil.copytree(closed_later, root)
     before = {p: p.read_bytes() for p in (root / "data/processed").rglob("*") if p.is_file()}
     (root / "data/raw/2024-02/feedback_updates.csv").write_text(
-        "feedback_id,status,resolved_at,substantiated\nF0002,rejected,2024-02-20 08:00:00,false\n"
-        "F0003,resolved,2024-02-21 08:00:00,\n", encoding="utf-8")
+        "feedback_id,status,resolved_at,substantiated\nF0004,rejected,2024-02-20 08:00:00,false\n"
+        "F0003,resolved,2024-02-21 08:00:00,\n"      # February's own message
+        "F0002,resolved,2024-02-22 08:00:00,true\n"  # January's, but closed in January's file already
+        "F0009,resolved,2024-02-23 08:00:00,\n", encoding="utf-8")  # no such message
     result = ingest.ingest_month("2024-02", root)
     assert not result.ok
     assert [(p.file, p.line, p.column, p.value) for p in result.problems] == [
-        ("data/raw/2024-02/feedback_updates.csv", 3, "feedback_id", "F0003")]
+        ("data/raw/2024-02/feedback_updates.csv", line, "feedback_id", value)
+        for line, value in ((3, "F0003"), (4, "F0002"), (5, "F0009"))]
     assert "earlier ingested month" in result.problems[0].rule
     assert {p: p.read_bytes() for p in (root / "data/processed").rglob("*") if p.is_file()} == before

@@ -317,3 +317,37 @@ def test_a_rejected_later_month_stops_the_rebuild_with_its_report(demo_copy, tmp
     provenance.stage_sources("2024-02", demo_copy, work)
     with pytest.raises(RuntimeError, match="data/raw/2024-02/tickets.csv"):
         provenance.ingest_clean(work, hint_root=demo_copy)
+
+
+@pytest.mark.e2e
+def test_a_second_process_that_cannot_start_falls_back_to_ingesting_in_order(demo_root, tmp_path, two_chains,
+                                                                           monkeypatch):
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    from helpers import ingest
+
+    class NoProcess:  # as when no second interpreter can start
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, fn, *args):
+            future = concurrent.futures.Future()
+            future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+            return future
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcess)
+    in_order, chained = tmp_path / "in_order", tmp_path / "chained"
+    for work in (in_order, chained):
+        provenance.stage_sources("2024-02", demo_root, work)
+    assert all(r.ok for r in ingest.ingest_all(in_order))
+    notes = []
+    provenance.ingest_clean(chained, hint_root=demo_root, notes=notes)
+    assert notes == ["the second ingest process failed (BrokenProcessPool); the later months were ingested in order"]
+    assert processed_files(chained) == processed_files(in_order)

@@ -332,8 +332,8 @@ _EXPLICIT_RULES = (
     # feedback_updates
     _unique("feedback_updates", "feedback_id", "message"),
     ("feedback_updates.feedback_id.earlier_feedback", "feedback_updates", "feedback_id", "earlier_feedback",
-     "feedback_id must be a message of an earlier ingested month (a message closed in its own month is "
-     "closed in that month's feedback file).", {}),
+     "feedback_id must be a message of an earlier ingested month that was still open (open or in_progress) "
+     "in that month's feedback file; a message closed there needs no closing here.", {}),
     _in_month("feedback_updates", "resolved_at"),
     # staff
     _unique("staff", "employee_id", "employee"),
@@ -513,7 +513,8 @@ class Context:
 
     ``roster``: that month's staff (employee_id, role) or None when the staff file is unusable;
     ``month_tickets``: this month's ticket ids; ``stored_tickets``: month of each ticket id in
-    OTHER ingested months (index ticket_id); ``stored_feedback``: the same for feedback ids.
+    OTHER ingested months (index ticket_id); ``stored_feedback``: the same for the feedback ids
+    still open (open or in_progress) in their own month's file.
     Rules whose context is missing are skipped: the missing file is reported instead.
     """
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -37,6 +38,7 @@ from .paths import Paths, get_paths
 SUFFIXES = (".csv", ".xlsx")
 REPORT_LIMIT_PER_FILE = 50
 REGISTRY_STEM = "initiatives"
+OPEN_STATUSES = ("open", "in_progress")
 NATIONAL_ID_SHOWN = "(9 digits, not shown)"
 
 
@@ -159,8 +161,8 @@ def _read_csv_fast(path: Path) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration, csv.Error):
         return None
-    if table.num_columns != width:
-        return None
+    if table.num_columns != width or any("\ufeff" in str(v) for v in table.slice(0, 1).to_pylist()[0].values()):
+        return None  # a second byte-order mark: pandas reads it as the cell it is
     return pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(table.column(i)), dtype="str")
                          for i in range(width)})
 
@@ -318,24 +320,31 @@ _IDS: dict[tuple[str, str], pa.Array] = {}
 _IDS_KEPT = 600
 
 
-def _month_ids(path: Path, column: str) -> pa.Array:
+def _month_ids(path: Path, column: str, open_only: bool = False) -> pa.Array:
+    """The ``column`` values of one processed month (only feedback still open at its end when
+    ``open_only``)."""
     data = path.read_bytes()  # hashed and parsed from the same bytes
-    key = (hashlib.sha256(data).hexdigest(), column)
+    key = (hashlib.sha256(data).hexdigest(), column, open_only)
     if key not in _IDS:
-        ids = pq.read_table(pa.BufferReader(data), columns=[column]).column(column).combine_chunks()
+        table = pq.read_table(pa.BufferReader(data), columns=[column] + (["status"] if open_only else []))
+        ids = table.column(column)
+        if open_only:
+            ids = ids.filter(pa.compute.is_in(table.column("status"), value_set=pa.array(OPEN_STATUSES)))
+        ids = ids.combine_chunks()
         if len(_IDS) >= _IDS_KEPT:
             _IDS.pop(next(iter(_IDS)))
         _IDS[key] = ids.cast(pa.large_string())
     return _IDS[key]
 
 
-def _stored_ids(table: str, column: str, month: str, root) -> pd.Series:
-    """Month of every ``column`` value of ``table`` in the OTHER processed months (index: the id)."""
+def _stored_ids(table: str, column: str, month: str, root, open_only: bool = False) -> pd.Series:
+    """Month of every ``column`` value of ``table`` in the OTHER processed months (index: the id);
+    with ``open_only``, only feedback still open at the end of its month."""
     processed = get_paths(root).processed
     others = [m for m in store.months(root) if m != month and (processed / m / f"{table}.parquet").is_file()]
     if not others:
         return pd.Series([], index=pd.Index([], dtype="str"), dtype="str")
-    arrays = [_month_ids(processed / m / f"{table}.parquet", column) for m in others]
+    arrays = [_month_ids(processed / m / f"{table}.parquet", column, open_only) for m in others]
     codes = pa.array(np.repeat(np.arange(len(others), dtype=np.int32), [len(a) for a in arrays]))
     labels = pa.DictionaryArray.from_arrays(codes, pa.array(others, pa.large_string())).cast(pa.large_string())
     ids = pd.Index(pd.arrays.ArrowStringArray(pa.concat_arrays(arrays)), dtype="str")
@@ -501,7 +510,7 @@ def ingest_month(month: str, root=None) -> IngestResult:
             _validate(reads["feedback"], ctx)
         if "feedback_updates" in reads:
             _validate(reads["feedback_updates"], contract.Context(
-                config, month, stored_feedback=_stored_ids("feedback", "feedback_id", month, root)))
+                config, month, stored_feedback=_stored_ids("feedback", "feedback_id", month, root, open_only=True)))
         if "self_assessment" in reads:
             try:
                 criteria = contract.criteria_ids(config, month)

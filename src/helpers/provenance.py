@@ -678,15 +678,18 @@ def ingest_clean(work_root, hint_root=None, notes: list | None = None) -> None:
                 tail_problem, tail_crash = None, exc
         if problem:
             raise RuntimeError(problem)
-        if all(_same_month(work.processed / m, side.processed / m) for m in head):
-            if tail_crash is not None:
-                raise tail_crash
+        guessed_right = all(_same_month(work.processed / m, side.processed / m) for m in head)
+        if guessed_right and tail_crash is None:
             if tail_problem:
                 raise RuntimeError(tail_problem)
             for m in tail:
                 shutil.move(str(side.processed / m), str(work.processed / m))
             return
-        if notes is not None:
+        if notes is not None and guessed_right:
+            # e.g. no second interpreter can start (a script read from standard input)
+            notes.append(f"the second ingest process failed ({type(tail_crash).__name__}); "
+                         f"the later months were ingested in order")
+        elif notes is not None:
             notes.append(f"the processed store of {hint.rel(hint.processed)} differs from a rebuild of "
                          f"{head[0]}..{head[-1]} from raw (not re-ingested since a raw file changed?); "
                          f"the later months were ingested again in order")

@@ -86,7 +86,9 @@ def _empty(table: str, columns: list[str]) -> pd.DataFrame:
 
 
 def _sort_columns(spec: contract.Table) -> list[str]:
-    return (["month"] if spec.snapshot else []) + list(spec.key)
+    """The order of rows: (month,) key, then the date (an id may recur in another month)."""
+    dated = [spec.dated_by] if spec.dated_by and spec.dated_by not in spec.key else []
+    return (["month"] if spec.snapshot else []) + list(spec.key) + dated
 
 
 def load(table: str, period, *, root=None, since: str | None = None, columns: list[str] | None = None) -> pd.DataFrame:
@@ -132,7 +134,8 @@ UPDATED = ("status", "resolved_at", "substantiated")
 
 def latest_updates(period, root=None) -> pd.DataFrame:
     """The latest closing of each message in ``feedback_updates`` known at the end of ``period``
-    (``resolved_at`` ≤ its end), indexed by feedback_id; a later month's row wins a tie."""
+    (``resolved_at`` ≤ its end), indexed by feedback_id, with the ``month`` of its folder; a
+    later month's row wins a tie."""
     p = _period(period)
     frames = []
     for m in months(root):
@@ -142,18 +145,27 @@ def latest_updates(period, root=None) -> pd.DataFrame:
         frame["month"] = pd.Series([m] * len(frame), dtype="str", index=frame.index)
         frames.append(frame)
     if not frames:
-        return _empty("feedback_updates", ["feedback_id", *UPDATED]).set_index("feedback_id")
+        out = _empty("feedback_updates", ["feedback_id", *UPDATED])
+        out["month"] = pd.Series(dtype="str")
+        return out.set_index("feedback_id")
     out = pd.concat(frames, ignore_index=True)
     out = out[(out["resolved_at"] <= p.end).to_numpy()]
     out = out.sort_values(["resolved_at", "month", "feedback_id"], kind="stable")
-    return out.drop_duplicates("feedback_id", keep="last").set_index("feedback_id")[list(UPDATED)]
+    return out.drop_duplicates("feedback_id", keep="last").set_index("feedback_id")[[*UPDATED, "month"]]
 
 
 def _with_updates(frame: pd.DataFrame, updates: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (feedback) with each message's latest closing from ``updates`` in place."""
+    """``frame`` (feedback) with each message's latest closing from ``updates`` in place: a
+    closing applies to the message received before its folder's month (not to a later message
+    that happens to reuse the id)."""
     if updates.empty or "feedback_id" not in frame.columns:
         return frame
-    hit = frame["feedback_id"].isin(updates.index).to_numpy()
+    known = frame["feedback_id"].isin(updates.index).to_numpy()
+    if not known.any():
+        return frame
+    month_start = pd.to_datetime(updates["month"] + "-01").astype("datetime64[us]")
+    before = frame["received_at"] < month_start.reindex(frame["feedback_id"]).to_numpy()
+    hit = known & before.fillna(False).to_numpy(dtype=bool)
     if not hit.any():
         return frame
     frame = frame.copy()
@@ -269,7 +281,8 @@ def _view_sql(table: str, p: Period, root) -> str:
             pick = {c: f"CASE WHEN u.feedback_id IS NULL THEN f.{c} ELSE u.{c} END AS {c}"
                     for c in ("status", "resolved_at", "substantiated")}
             merged = (f"SELECT {', '.join(pick.get(c, f'f.{c}') for c in cols)} FROM ({body}) f "
-                      f"LEFT JOIN ({latest}) u ON f.feedback_id = u.feedback_id")
+                      f"LEFT JOIN ({latest}) u ON f.feedback_id = u.feedback_id "
+                      f"AND f.received_at < CAST(u.month || '-01' AS TIMESTAMP)")
         later = f"resolved_at > {end}"
         projected = []
         for c in cols:
