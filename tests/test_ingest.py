@@ -57,6 +57,11 @@ def raw_month(root: Path, month: str) -> Path:
     return root / "data" / "raw" / month
 
 
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a raw file in place: every ``old`` becomes ``new``."""
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
 def problems_as_tuples(result) -> list[tuple]:
     return [(p.file, p.line, p.column, p.value) for p in result.problems]
 
@@ -258,7 +263,7 @@ def test_ragged_line_is_reported_with_its_line(root):
 # --- the rules that need the rest of the month or the store --------------------------------------
 def test_national_id_is_refused_and_not_echoed(root):
     path = raw_month(root, "2024-01") / "tickets.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("C-1002", "870412345"), encoding="utf-8")
+    replace_in(path, "C-1002", "870412345")
     result = ingest.ingest_month("2024-01", root)
     assert [(p.line, p.column) for p in result.problems] == [(4, "customer_ref")]
     assert "national ID" in result.problems[0].rule
@@ -267,7 +272,7 @@ def test_national_id_is_refused_and_not_echoed(root):
 
 def test_unknown_criterion_is_refused_with_file_line_and_value(root):
     path = raw_month(root, "2024-02") / "self_assessment.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("virtual,ENV-01", "virtual,ENV-99"), encoding="utf-8")
+    replace_in(path, "virtual,ENV-01", "virtual,ENV-99")
     assert ingest.ingest_month("2024-01", root).ok
     result = ingest.ingest_month("2024-02", root)
     assert problems_as_tuples(result) == [("data/raw/2024-02/self_assessment.csv", 4, "criterion_id", "ENV-99")]
@@ -278,7 +283,7 @@ def test_unknown_criterion_is_refused_with_file_line_and_value(root):
 def test_ticket_ids_are_unique_across_months(root):
     assert ingest.ingest_month("2024-01", root).ok
     path = raw_month(root, "2024-02") / "tickets.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("T0006,", "T0001,"), encoding="utf-8")
+    replace_in(path, "T0006,", "T0001,")
     result = ingest.ingest_month("2024-02", root)
     assert problems_as_tuples(result) == [("data/raw/2024-02/tickets.csv", 4, "ticket_id", "T0001")]
     assert "2024-01" in result.problems[0].rule
@@ -290,12 +295,12 @@ def test_a_corrected_month_s_new_ticket_ids_count_at_once(root):
     assert ingest.ingest_month("2024-01", root).ok
     assert ingest.ingest_month("2024-02", root).ok
     january = raw_month(root, "2024-01") / "tickets.csv"
-    january.write_text(january.read_text(encoding="utf-8").replace("T0002,", "T7777,"), encoding="utf-8")
+    replace_in(january, "T0002,", "T7777,")
     assert ingest.ingest_month("2024-01", root).status == "corrected"
     stored = ingest._stored_tickets("2024-02", root)
     assert "T7777" in stored.index and "T0002" not in stored.index
     february = raw_month(root, "2024-02") / "tickets.csv"
-    february.write_text(february.read_text(encoding="utf-8").replace("T0006,", "T7777,"), encoding="utf-8")
+    replace_in(february, "T0006,", "T7777,")
     result = ingest.ingest_month("2024-02", root)
     assert problems_as_tuples(result) == [("data/raw/2024-02/tickets.csv", 4, "ticket_id", "T7777")]
     assert "Already in 2024-01" in result.problems[0].rule
@@ -378,7 +383,7 @@ def test_parquet_bytes_are_deterministic(tmp_path):
 
 def test_registry_problems_reject_the_month(root):
     path = root / "data" / "raw" / "initiatives.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("seef;tijjar", "seef;mars"), encoding="utf-8")
+    replace_in(path, "seef;tijjar", "seef;mars")
     result = ingest.ingest_month("2024-01", root)
     assert problems_as_tuples(result) == [("data/raw/initiatives.csv", 3, "centres", "seef;mars")]
     assert not (root / "data" / "processed").exists()

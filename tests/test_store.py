@@ -8,26 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from helpers import contract, ingest, store
-from helpers.paths import CODE_ROOT
 from helpers.periods import parse
-
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+from test_ingest import make_root as raw_root
 
 
 def make_root(base: Path) -> Path:
     """A root with a copy of config/ (fixture criteria catalogue) and both fixture months ingested."""
-    root = base / "repo"
-    shutil.copytree(CODE_ROOT / "config", root / "config")
-    entity = root / "config" / "entity.yaml"
-    raw = yaml.safe_load(entity.read_text(encoding="utf-8"))
-    raw["criteria"] = [{"guideline": "fixture", "file": "criteria/fixture.csv", "effective_from": "2023-01"}]
-    entity.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (root / "config" / "criteria").mkdir(exist_ok=True)
-    shutil.copy(FIXTURES / "criteria.csv", root / "config" / "criteria" / "fixture.csv")
-    shutil.copytree(FIXTURES / "months", root / "data" / "raw")
+    root = raw_root(base)
     results = ingest.ingest_all(root)
     assert [r.ok for r in results] == [True, True], [r.report() for r in results]
     return root

@@ -271,6 +271,18 @@ def processed_files(root) -> dict[str, bytes]:
     return {p.relative_to(processed).as_posix(): p.read_bytes() for p in processed.rglob("*") if p.is_file()}
 
 
+def staged_twice(source, tmp_path) -> tuple[Path, Path]:
+    """2024-02's sources staged twice from ``source``: ``in_order`` ingested oldest first,
+    ``chained`` left for ``ingest_clean``."""
+    from helpers import ingest
+
+    in_order, chained = tmp_path / "in_order", tmp_path / "chained"
+    for work in (in_order, chained):
+        provenance.stage_sources("2024-02", source, work)
+    assert all(r.ok for r in ingest.ingest_all(in_order))
+    return in_order, chained
+
+
 @pytest.fixture
 def two_chains(monkeypatch):
     monkeypatch.setattr(provenance, "PARALLEL_MIN_MONTHS", 2)  # the demo has two months: one per chain
@@ -278,12 +290,7 @@ def two_chains(monkeypatch):
 
 @pytest.mark.e2e
 def test_two_chain_ingest_equals_ingesting_in_order(demo_root, tmp_path, two_chains):
-    from helpers import ingest
-
-    in_order, chained = tmp_path / "in_order", tmp_path / "chained"
-    for work in (in_order, chained):
-        provenance.stage_sources("2024-02", demo_root, work)
-    assert all(r.ok for r in ingest.ingest_all(in_order))
+    in_order, chained = staged_twice(demo_root, tmp_path)
     notes = []
     provenance.ingest_clean(chained, hint_root=demo_root, notes=notes)
     assert notes == []
@@ -293,12 +300,7 @@ def test_two_chain_ingest_equals_ingesting_in_order(demo_root, tmp_path, two_cha
 
 @pytest.mark.e2e
 def test_a_wrong_hint_is_caught_and_the_later_months_are_ingested_again(demo_copy, tmp_path, two_chains):
-    from helpers import ingest
-
-    in_order, chained = tmp_path / "in_order", tmp_path / "chained"
-    for work in (in_order, chained):
-        provenance.stage_sources("2024-02", demo_copy, work)
-    assert all(r.ok for r in ingest.ingest_all(in_order))
+    in_order, chained = staged_twice(demo_copy, tmp_path)
     # the live store's January no longer matches its raw files (as if a ticket were dropped)
     tickets = get_paths(demo_copy).processed / "2024-01" / "tickets.parquet"
     tickets.write_bytes(tickets.read_bytes() + b"\0")
@@ -325,8 +327,6 @@ def test_a_second_process_that_cannot_start_falls_back_to_ingesting_in_order(dem
     import concurrent.futures
     from concurrent.futures.process import BrokenProcessPool
 
-    from helpers import ingest
-
     class NoProcess:  # as when no second interpreter can start
         def __init__(self, *args, **kwargs):
             pass
@@ -343,10 +343,7 @@ def test_a_second_process_that_cannot_start_falls_back_to_ingesting_in_order(dem
             return future
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcess)
-    in_order, chained = tmp_path / "in_order", tmp_path / "chained"
-    for work in (in_order, chained):
-        provenance.stage_sources("2024-02", demo_root, work)
-    assert all(r.ok for r in ingest.ingest_all(in_order))
+    in_order, chained = staged_twice(demo_root, tmp_path)
     notes = []
     provenance.ingest_clean(chained, hint_root=demo_root, notes=notes)
     assert notes == ["the second ingest process failed (BrokenProcessPool); the later months were ingested in order"]

@@ -729,6 +729,16 @@ def _initiative_lines(ax, initiatives: pd.DataFrame, first: str, last: str, lang
         k += 1
 
 
+def _finish_share_axes(ax, months: list[str], ylabel: str, title: str) -> None:
+    """Month ticks, a 0–100% scale, the labels and the legend of a take-up chart."""
+    if months:
+        _month_ticks(ax, months)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+
+
 def share_chart(series: pd.DataFrame, initiatives: pd.DataFrame, target: float, lang: str, *,
                 title: str, ylabel: str, labels: dict[str, str]):
     """Monthly digital take-up (and its virtual-channel part) with the target and the initiatives'
@@ -746,11 +756,7 @@ def share_chart(series: pd.DataFrame, initiatives: pd.DataFrame, target: float, 
     ax.axhline(100 * target, color=plots.PALETTE[1], linewidth=1.2, label=labels["target"])
     if months:
         _initiative_lines(ax, initiatives, months[0], months[-1], lang)
-        _month_ticks(ax, months)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    _finish_share_axes(ax, months, ylabel, title)
     return fig
 
 
@@ -773,12 +779,7 @@ def forecast_chart(series: pd.DataFrame, result: ForecastResult, target: float, 
         ax.plot(xs, 100 * fc["forecast"].astype(float), linestyle="--", marker="o", markersize=3,
                 color=plots.PALETTE[2], label=labels["forecast"])
     ax.axhline(100 * target, color=plots.PALETTE[1], linewidth=1.2, label=labels["target"])
-    if months:
-        _month_ticks(ax, months)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    _finish_share_axes(ax, months, ylabel, title)
     return fig
 
 

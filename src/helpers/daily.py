@@ -31,6 +31,7 @@ import pandas as pd
 
 from . import kpis, plots
 from .kpis import KpiSettings
+from .publish import SectionTable
 
 LOOKBACK_WEEKS = 10
 DAILY_METRICS = ["transactions", "service_level", "wait_p50", "wait_p90", "abandonment", "no_show_rate",
@@ -357,25 +358,13 @@ def alerts_display(alert_frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 # --- the page -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class DayTable:
-    """One table of a daily section: heading key, CSV name, frame, display frame and the sentences
-    shown above it (the fields ``publish.Report.sections`` reads)."""
-
-    heading: str
-    name: str
-    frame: pd.DataFrame
-    shown: pd.DataFrame
-    note: list[str]
-
-
-@dataclass(frozen=True)
 class DaySection:
     """A section of the daily page: ``lines``, ``tables``, then ``figures`` (``(figure, name)``).
     It covers every centre, so ``centre_id`` is empty (``Report.sections`` passes a centre's name
     to headings that ask for one; the daily headings do not)."""
 
     lines: list[str]
-    tables: list[DayTable]
+    tables: list[SectionTable]
     centre_id: str = ""
     figures: tuple = ()
 
@@ -422,18 +411,18 @@ def report(tickets: pd.DataFrame, day, cfg, lang: str, centre_labels: dict, chan
     centres = comparison(tickets, day, base_days, st, by=["centre_id"])
     centre_alerts = alerts(centres, rule, by=["centre_id"])
     compared = DaySection(baseline_sentence(base_days, lang), [
-        DayTable("daily.h.channels", "daily_channels", channels, display_comparison(channels, flagged, lang), []),
-        DayTable("daily.h.centres", "daily_centres", centres,
+        SectionTable("daily.h.channels", "daily_channels", channels, display_comparison(channels, flagged, lang), []),
+        SectionTable("daily.h.centres", "daily_centres", centres,
                  display_comparison(centres, centre_alerts, lang, by=["centre_id"]), []),
     ])
     said = (alert_sentences(flagged, lang, centre_labels, channel_labels) if base_days
             else baseline_sentence(base_days, lang))
     # no empty table under "nothing is out of line": the sentence says it
-    listed = [DayTable("daily.h.alert_table", "daily_alerts", flagged, alerts_display(flagged, lang), [])] \
+    listed = [SectionTable("daily.h.alert_table", "daily_alerts", flagged, alerts_display(flagged, lang), [])] \
         if len(flagged) else []
     heatmap = load_heatmap(hourly, centre_labels, channel_labels, title=t("daily.fig.load", lang),
                            xlabel=t("daily.fig.hour", lang))
     load = DaySection([t("daily.load.note", lang)],
-                      [DayTable("daily.h.hourly", "daily_hourly", hourly, hourly_display(hourly), [])],
+                      [SectionTable("daily.h.hourly", "daily_hourly", hourly, hourly_display(hourly), [])],
                       figures=((heatmap, "daily_load"),))
     return DailyReport(status, lines, base_days, [compared], [DaySection(said, listed)], [load], hourly)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +56,18 @@ def escape_markdown(text) -> str:
     escaper of the project: ``helpers.book`` uses it for its pages too.
     """
     return re.sub(r"([\\`*_{}\[\]<>#|$])", r"\\\1", html.escape(str(text), quote=False))
+
+
+@dataclass(frozen=True)
+class SectionTable:
+    """One table of a section that ``Report.sections`` shows: ``heading`` key, CSV ``name``, the
+    ``frame`` written as CSV, the ``shown`` frame displayed, and the ``note`` sentences above it."""
+
+    heading: str
+    name: str
+    frame: pd.DataFrame
+    shown: pd.DataFrame
+    note: list[str]
 
 
 class Report:

@@ -28,6 +28,7 @@ from scipy.stats import norm
 from scipy.stats import t as student_t
 
 from .periods import months_back
+from .publish import SectionTable
 
 SCORE_COLUMNS = [
     "responses", "satisfied", "csat", "csat_low", "csat_high",
@@ -726,24 +727,12 @@ class _NamesView:
 # --- the weekly supervisors' report ------------------------------------------------------------
 
 @dataclass(frozen=True)
-class WeeklyTable:
-    """One table of a centre's weekly section: heading key, CSV name, frame, display frame and the
-    sentences shown above it."""
-
-    heading: str
-    name: str
-    frame: pd.DataFrame
-    shown: pd.DataFrame
-    note: list[str]
-
-
-@dataclass(frozen=True)
 class CentreWeek:
     """A centre's section of the weekly report: ``centre_id``, ``lines`` and ``tables``."""
 
     centre_id: str
     lines: list[str]
-    tables: list[WeeklyTable]
+    tables: list[SectionTable]
 
 
 def _safe_name(text: str) -> str:
@@ -791,21 +780,21 @@ def weekly_sections(linked: pd.DataFrame, tickets: pd.DataFrame, feedback_frame:
                 csat=[_with_interval(_pct(v, lang), _pct(lo, lang), _pct(hi, lang))
                       for v, lo, hi in zip(low["csat"], low["csat_low"], low["csat_high"])])
             note = [] if len(low) else [t("weekly.say.too_few_to_rank", lang, n=min_rank)]
-            tables.append(WeeklyTable(f"weekly.h.lowest_{key}", f"weekly_{name}_lowest_{key}", low, shown, note))
+            tables.append(SectionTable(f"weekly.h.lowest_{key}", f"weekly_{name}_lowest_{key}", low, shown, note))
         c_comments = comments[comments["centre_id"].eq(centre)]
         top = themes.top_themes(c_comments, ["kind"], n=2)
-        tables.append(WeeklyTable("weekly.h.themes", f"weekly_{name}_themes", top, themes.themes_display(top, lang),
+        tables.append(SectionTable("weekly.h.themes", f"weekly_{name}_themes", top, themes.themes_display(top, lang),
                                   [] if len(top) else [t("weekly.say.no_comments", lang)]))
         ex = themes.examples(c_comments, top, ["kind"], per_theme=1)
-        tables.append(WeeklyTable("weekly.h.examples", f"weekly_{name}_examples", ex, themes.themes_display(ex, lang), []))
+        tables.append(SectionTable("weekly.h.examples", f"weekly_{name}_examples", ex, themes.themes_display(ex, lang), []))
         c_follow = follow[follow["centre_id"].eq(centre)].reset_index(drop=True)
-        tables.append(WeeklyTable("weekly.h.follow_up", f"weekly_{name}_follow_up", c_follow,
+        tables.append(SectionTable("weekly.h.follow_up", f"weekly_{name}_follow_up", c_follow,
                                   fb.follow_up_display(c_follow, lang, follow_up_rows),
                                   fb.follow_up_lines(c_follow, sla, lang, follow_up_rows)))
         c_fb = week_fb[week_fb["centre_id"].eq(centre)]
         staff_thanks = fb.thank_you_staff(c_fb, staff)
         count = int(len(fb.thank_yous(c_fb)))
-        tables.append(WeeklyTable("weekly.h.thanks", f"weekly_{name}_thanks", staff_thanks,
+        tables.append(SectionTable("weekly.h.thanks", f"weekly_{name}_thanks", staff_thanks,
                                   fb.staff_display(staff_thanks, lang),
                                   [t("weekly.say.thanks", lang, n=fmt_num(count, lang))]))
         sections.append(CentreWeek(centre, lines, tables))
