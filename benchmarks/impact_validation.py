@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from recognition_validation import read_table as read_raw  # noqa: E402 - one raw-CSV reader
 
 from helpers import contract, demo, initiatives, kpis  # noqa: E402
 from helpers.config import load_config  # noqa: E402
@@ -68,15 +69,9 @@ PLACEBO_MONTHS = {
 
 
 def read_table(folder: Path, table: str, columns: list[str], months: list[str]) -> pd.DataFrame:
-    """Raw CSV months of ``table`` typed by the contract's parsers (as ingest stores them)."""
-    frames = []
-    for month in months:
-        raw = pd.read_csv(folder / month / f"{table}.csv", dtype=str, keep_default_na=False, usecols=columns)
-        typed, bad = contract.parse(table, contract.normalise(table, raw))
-        if len(bad):
-            raise ValueError(f"{table} {month}: {len(bad)} values do not parse")
-        frames.append(typed[columns])
-    return pd.concat(frames, ignore_index=True)
+    """Raw CSV months of ``table`` typed by the contract's parsers (as ingest stores them), in
+    the order of ``columns``."""
+    return read_raw(folder, table, columns, months)[columns]
 
 
 def read_registry(folder: Path) -> pd.DataFrame:
