@@ -3,7 +3,7 @@
     python benchmarks/impact_validation.py                  # 20 seeds, full volume, period 2024-12
     python benchmarks/impact_validation.py --scale 0.1 --jobs 2   # a quicker look at 10% volume
 
-For each seed, the demo generator (``helpers.demo.generate``) writes 24 months of raw data and
+For each seed, the demo generator (``helpers.demo.generate.generate``) writes 24 months of raw data and
 its ground truth (``data/truth/demo_truth.json``, read here because this is a validation
 command). The raw files are typed with the contract's own parsers (what ``ingest`` stores; the
 store's as-of filter keeps every row at 2024-12) and the chapter's own ``initiatives.assess``
@@ -45,9 +45,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from recognition_validation import read_table as read_raw  # noqa: E402 - one raw-CSV reader
 
-from helpers import contract, demo, initiatives, kpis  # noqa: E402
-from helpers.config import load_config  # noqa: E402
-from helpers.paths import CODE_ROOT  # noqa: E402
+from helpers.data import contract
+from helpers.demo import generate as demo
+from helpers.chapters import initiatives
+from helpers.measures import kpis  # noqa: E402
+from helpers.base.config import load_config  # noqa: E402
+from helpers.base.paths import CODE_ROOT  # noqa: E402
 
 PERIOD = "2024-12"
 COVERAGE_GOAL = 0.85

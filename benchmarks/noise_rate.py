@@ -34,10 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers import ingest, satisfaction, store  # noqa: E402
-from helpers.config import load_config  # noqa: E402
-from helpers.paths import CODE_ROOT, get_paths  # noqa: E402
-from helpers.periods import parse  # noqa: E402
+from helpers.data import ingest
+from helpers.chapters import satisfaction
+from helpers.data import store  # noqa: E402
+from helpers.base.config import load_config  # noqa: E402
+from helpers.base.paths import CODE_ROOT, get_paths  # noqa: E402
+from helpers.base.periods import parse  # noqa: E402
 
 DROP_POINTS = 8
 FLIP_TO = "3"
@@ -103,7 +105,7 @@ def injected_drops(root: Path) -> set[tuple[str, str]]:
 
 
 def _demo_root(scale: float) -> Path:
-    from helpers import demo
+    from helpers.demo import generate as demo
 
     root = Path(tempfile.mkdtemp(prefix="goldbook-noise-"))
     shutil.copytree(CODE_ROOT / "config", root / "config")

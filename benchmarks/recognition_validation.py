@@ -4,7 +4,7 @@
     python benchmarks/recognition_validation.py --start 2023-01 --end 2024-12
     python benchmarks/recognition_validation.py --raw data/raw       # an already generated demo
 
-The demo generator (``helpers.demo.generate``) writes the raw months and its ground truth
+The demo generator (``helpers.demo.generate.generate``) writes the raw months and its ground truth
 (``data/truth/demo_truth.json``: each employee's true ``skill``; read here because this is a
 validation command, never by a report). The raw files are typed with the contract's own parsers
 (what ``ingest`` stores), then the chapter's own ``recognition.employee_measures`` runs on the
@@ -37,10 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import pandas as pd  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
-from helpers import contract, demo, recognition  # noqa: E402
-from helpers.config import load_config  # noqa: E402
-from helpers.paths import CODE_ROOT  # noqa: E402
-from helpers.periods import months_between, parse  # noqa: E402
+from helpers.data import contract
+from helpers.demo import generate as demo
+from helpers.chapters import recognition  # noqa: E402
+from helpers.base.config import load_config  # noqa: E402
+from helpers.base.paths import CODE_ROOT  # noqa: E402
+from helpers.base.periods import months_between, parse  # noqa: E402
 
 RHO_GOAL = 0.70
 MARGIN_GOAL = 0.05

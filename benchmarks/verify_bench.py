@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from helpers import provenance  # noqa: E402
-from helpers.paths import CODE_ROOT, get_paths  # noqa: E402
+from helpers.pipeline import verify  # noqa: E402
+from helpers.base.paths import CODE_ROOT, get_paths  # noqa: E402
 
 
 def _cpu() -> float:
@@ -47,8 +47,8 @@ def _timed(fn, *args, **kwargs):
 
 def build_demo(root: Path, start: str, end: str, scale: float) -> None:
     """Generate the demo's raw files and config under ``root``."""
-    from helpers import demo
-    from helpers.config import load_config
+    from helpers.demo import generate as demo
+    from helpers.base.config import load_config
 
     shutil.copytree(CODE_ROOT / "config", root / "config")
     demo.generate(get_paths(root).raw, cfg=load_config(root), seed=7, start=start, end=end, scale=scale)
@@ -57,9 +57,9 @@ def build_demo(root: Path, start: str, end: str, scale: float) -> None:
 def ingest_clean(period: str, source: Path, work: Path) -> float:
     """Stage ``period``'s config and raw months from ``source`` into ``work`` as verify does, and
     ingest them oldest first; returns the wall seconds of the ingest."""
-    from helpers import ingest
+    from helpers.data import ingest
 
-    provenance.stage_sources(period, source, work)
+    verify.stage_sources(period, source, work)
     results, seconds = _timed(ingest.ingest_all, work)
     rejected = [r.report() for r in results if not r.ok]
     if rejected:
@@ -80,19 +80,19 @@ def main(argv=None) -> int:
                                                           "and report the median round (wall times vary "
                                                           "with the machine's load)")
     args = ap.parse_args(argv)
-    from helpers import runner
+    from helpers.pipeline import runner
 
     langs = tuple(args.langs.split(","))
     with tempfile.TemporaryDirectory(prefix="goldbook-verify-bench-") as tmp:
         source = get_paths(args.root).root if args.root else CODE_ROOT
-        if args.period[:7] not in provenance.months_read(args.period, source):
+        if args.period[:7] not in verify.months_read(args.period, source):
             if args.root:
                 raise SystemExit(f"no raw month {args.period[:7]} under {args.root}")
             source = Path(tmp) / "demo"
             print(f"generating the demo {args.start}..{args.period} (scale {args.scale}) …", flush=True)
             build_demo(source, args.start, args.period, args.scale)
         work = Path(tmp) / "work"
-        months = provenance.months_read(args.period, source)
+        months = verify.months_read(args.period, source)
         ingest_s = ingest_clean(args.period, source, work)
         rounds = []  # (run wall, run cpu, verify wall, verify cpu, verify result)
         for _ in range(max(1, args.repeat)):
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
             if not run.ok:
                 print(run.message)
                 return 1
-            result, verify_s = _timed(provenance.verify, args.period, work)
+            result, verify_s = _timed(verify.verify, args.period, work)
             rounds.append((run_s, CPU["run_period"], verify_s, CPU["verify"], result))
         rounds.sort(key=lambda r: r[2] / r[0])
         run_s, cpu_r, verify_s, cpu_v, result = rounds[len(rounds) // 2]

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import adoption, kpis
+from helpers.chapters import adoption
+from helpers.measures import kpis
 
 ST = kpis.KpiSettings(thresholds={"walk_in": 900.0, "phone": 20.0, "whatsapp": 60.0},
                       virtual_channels=("phone", "whatsapp", "eservices"), short_abandon_seconds=10)

@@ -13,10 +13,11 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers import book, messages
-from helpers.book import ReportIndex, ReportNotebook
-from helpers.paths import CODE_ROOT
-from helpers.periods import parse
+from helpers.book import pages as book
+from helpers.base import messages
+from helpers.book.pages import ReportIndex, ReportNotebook
+from helpers.base.paths import CODE_ROOT
+from helpers.base.periods import parse
 
 
 # --- small pure pieces ---------------------------------------------------------------------------
@@ -35,8 +36,8 @@ def _real_headline_csv(tmp_path: Path) -> Path:
     on the hand-worked month of ``test_headline`` (1,200 transactions, 60% virtual, 85% CSAT)."""
     from test_headline import VIRTUAL, _month, _scores
 
-    from helpers import headline
-    from helpers.publish import table_csv
+    from helpers.chapters import headline
+    from helpers.report.publish import table_csv
 
     kpi = {"digital_take_up": {"assisted_digital_counts_as_digital": True, "target": 0.6},
            "csat": {"top_box": [4, 5], "confidence": 0.95, "target": 0.9}, "significance": {"alpha": 0.05}}
@@ -72,7 +73,7 @@ def test_headline_table_escapes_unknown_text_from_the_csv():
 
 
 def test_book_escapes_with_the_one_escaper():
-    from helpers import publish
+    from helpers.report import publish
 
     assert book.escape_markdown is publish.escape_markdown
     assert not hasattr(book, "md_escape")
@@ -136,7 +137,7 @@ def test_methods_page_prints_kpi_settings_and_every_methods_key(monkeypatch):
              "methods.zeta.2": {"en": "Zeta two.", "ar": "زيتا اثنان."},
              "methods.alpha.two": {"en": "Alpha two.", "ar": "ألفا اثنان."}}
     monkeypatch.setattr(messages, "catalogue", lambda *a, **k: {**real, **extra})
-    from helpers.config import load_config
+    from helpers.base.config import load_config
 
     cfg = load_config()
     page = book.methods_page(cfg, "en")
@@ -157,8 +158,8 @@ TEAM_CSV = ("centre_id,staff,leavers,responses,team_csat,team_csat_previous,team
 
 
 def _landing(tmp_path: Path, team: str | None) -> str:
-    from helpers.config import load_config
-    from helpers.paths import get_paths
+    from helpers.base.config import load_config
+    from helpers.base.paths import get_paths
 
     shutil.copytree(CODE_ROOT / "config", tmp_path / "config")
     tables = tmp_path / "reports" / "2024-12" / "tables"
@@ -409,7 +410,7 @@ def _frame_labels(page: str) -> set[str]:
 
 @pytest.mark.e2e
 def test_the_theme_s_labels_are_arabic_on_arabic_pages(built):
-    from helpers import chrome
+    from helpers.book import chrome
 
     root, _ = built
     html_dir = root / "_build" / "html"
@@ -439,11 +440,9 @@ def test_built_book_loads_nothing_from_the_internet_and_passes_the_check(built):
 
 @pytest.mark.e2e
 def test_unchanged_book_skips_sphinx_and_a_touched_notebook_does_not(built, monkeypatch):
-    import jupyter_book.sphinx
-
     root, index = built
     calls = []
-    monkeypatch.setattr(jupyter_book.sphinx, "build_sphinx", lambda *a, **k: calls.append(k["jobs"]) or 0)
+    monkeypatch.setattr(book, "build_sphinx", lambda *a, **k: calls.append(k["jobs"]) or 0)
     assert book.build_book(root, jobs=1) == index and calls == []
     notebook = root / "reports/2024-01/en/01_overview.ipynb"
     stat = notebook.stat()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import book
-from helpers.paths import CODE_ROOT
+from helpers.book import pages as book
+from helpers.base.paths import CODE_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 

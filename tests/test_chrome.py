@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from helpers import chrome, messages
+from helpers.book import chrome
+from helpers.base import messages
 
 MAPPING = {"Search": "بحث", "previous page": "الصفحة السابقة", "By Labour Fund": "إعداد صندوق العمل"}
 
@@ -72,7 +73,7 @@ def test_labels_come_from_the_catalogue_in_both_languages():
 
 
 def test_localise_book_rewrites_only_pages_in_another_language(tmp_path):
-    from helpers.book import page_language
+    from helpers.book.pages import page_language
 
     for rel in ("reports/2024-01/ar/01_overview.html", "reports/2024-01/en/01_overview.html",
                 "ar/methods.html", "search.html"):
@@ -87,7 +88,7 @@ def test_localise_book_rewrites_only_pages_in_another_language(tmp_path):
 
 
 def test_localise_book_keeps_every_other_byte(tmp_path):
-    from helpers.book import page_language
+    from helpers.book.pages import page_language
 
     page = tmp_path / "ar" / "x.html"
     page.parent.mkdir()

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cli, provenance, runner
-from helpers.paths import CODE_ROOT
+from helpers import cli
+from helpers.pipeline import verify as verify_module
+from helpers.pipeline import runner
+from helpers.base.paths import CODE_ROOT
 from test_runner import make_bare, use
 
 COMMANDS = ("demo-data", "ingest", "run", "build", "verify", "status")
@@ -169,7 +171,7 @@ def test_failing_notebook_exits_1_with_the_runners_message(tmp_path, monkeypatch
 
 
 def test_build_error_is_one_message(monkeypatch, capsys):
-    from helpers import book
+    from helpers.book import pages as book
 
     def broken(root=None, **kw):
         raise book.BookError("jupyter-book build failed (1); see the messages above")
@@ -182,14 +184,14 @@ def test_build_error_is_one_message(monkeypatch, capsys):
 @pytest.mark.parametrize("differs", [False, True])
 def test_verify_reports_and_exits_by_result(monkeypatch, capsys, differs):
     def verify(label, root, manifest=None, keep=False):
-        result = provenance.VerifyResult(period=label, identical=["en/01_overview.ipynb", "tables/a.csv"])
+        result = verify_module.VerifyResult(period=label, identical=["en/01_overview.ipynb", "tables/a.csv"])
         if differs:
             result.differing = ["tables/b.csv"]
             result.inputs_changed = [{"path": "data/raw/2024-01/tickets.csv", "change": "changed",
                                       "recorded": {"sha256": "a" * 64, "rows": 3}, "current": {"sha256": "b" * 64, "rows": 3}}]
         return result
 
-    monkeypatch.setattr(provenance, "verify", verify)
+    monkeypatch.setattr(verify_module, "verify", verify)
     code, out, err = goldbook(capsys, "verify", "2024-01")
     if differs:
         assert code == 1 and "NOT verified: 2 of 3 outputs identical" in err

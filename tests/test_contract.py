@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import contract
-from helpers.config import load_config
-from helpers.paths import CODE_ROOT
+from helpers.data import contract
+from helpers.base.config import load_config
+from helpers.base.paths import CODE_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 MONTH = FIXTURES / "months" / "2024-02"
@@ -63,7 +63,7 @@ def test_raw_readme_holds_the_generated_contract():
     block = text[start:text.index(contract.README_END)].strip("\n") + "\n"
     assert block == contract.markdown(), (
         "data/raw/README.md is out of date: paste the output of "
-        '`.venv/bin/python -c "from helpers.contract import markdown; print(markdown())"` between the markers'
+        '`.venv/bin/python -c "from helpers.data.contract import markdown; print(markdown())"` between the markers'
     )
 
 

@@ -6,8 +6,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from helpers import daily, kpis
-from helpers.config import load_config
+from helpers.chapters import daily
+from helpers.measures import kpis
+from helpers.base.config import load_config
 
 CFG = load_config()
 ST = kpis.KpiSettings(thresholds={"walk_in": 900.0, "phone": 20.0}, virtual_channels=("phone", "eservices"),

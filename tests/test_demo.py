@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import demo
-from helpers.config import load_config
-from helpers.paths import CODE_ROOT
+from helpers.demo import generate as demo
+from helpers.base.config import load_config
+from helpers.base.paths import CODE_ROOT
 
 SMALL = {"start": "2024-07", "end": "2024-08", "scale": 0.05}
 
@@ -27,7 +27,7 @@ CONTRACT = {
     "surveys": "response_id,ticket_id,centre_id,channel_id,service_id,employee_id,submitted_at,csat,nps,ces,comment",
     "feedback": "feedback_id,received_at,source,kind,centre_id,channel_id,service_id,employee_id,category,text,"
                 "status,resolved_at,substantiated",
-    # not in DESIGN.md: its closings of earlier months' feedback (see helpers.contract)
+    # not in DESIGN.md: its closings of earlier months' feedback (see helpers.data.contract)
     "feedback_updates": "feedback_id,status,resolved_at,substantiated",
     "staff": "employee_id,name_en,name_ar,centre_id,role,joined_on,active",
     "self_assessment": "centre_id,criterion_id,assessed_on,status,evidence,owner,reason,blocker,action,due_on,"

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from helpers import feedback as F
+from helpers.chapters import feedback as F
 
 END = pd.Timestamp("2024-03-31 23:59:59")
 

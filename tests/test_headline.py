@@ -5,7 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from helpers import headline, kpis, satisfaction
+from helpers.chapters import headline
+from helpers.measures import kpis
+from helpers.chapters import satisfaction
 
 VIRTUAL = ["phone", "eservices"]
 KPI = {"digital_take_up": {"assisted_digital_counts_as_digital": True},
@@ -103,7 +105,7 @@ def test_headline_last_year_target_and_a_real_change():
 
 
 def test_points_never_show_negative_zero():
-    from helpers.messages import fmt_pp
+    from helpers.base.messages import fmt_pp
     assert fmt_pp(-0.00001, "en") == "+0.0 pp"
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from helpers import impact
+from helpers.measures import impact
 
 MONTHS = pd.date_range("2022-01-01", periods=24, freq="MS")
 

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import ingest, store
-from helpers.paths import CODE_ROOT
+from helpers.data import ingest
+from helpers.data import store
+from helpers.base.paths import CODE_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import impact, initiatives as ini
-from helpers.kpis import KpiSettings
+from helpers.measures import impact
+from helpers.chapters import initiatives as ini
+from helpers.measures.kpis import KpiSettings
 
 REPO = Path(__file__).resolve().parents[1]
 ST = KpiSettings(thresholds={"walk_in": 900.0, "phone": 20.0}, virtual_channels=("phone", "eservices"))
@@ -89,7 +90,7 @@ def test_virtual_share_series_by_hand():
 
 
 def test_virtual_share_series_agrees_with_the_adoption_chapter():
-    from helpers import adoption
+    from helpers.chapters import adoption
 
     tickets = _synthetic_tickets("2023-04-01", 0.3, 0.5, months=6)
     tickets.loc[::7, "assisted_digital"] = True
@@ -309,9 +310,10 @@ def long_demo(tmp_path_factory):
     """24 demo months (seed 11, 3% volume), generated and ingested into a private root."""
     import shutil
 
-    from helpers import demo, ingest
-    from helpers.config import load_config
-    from helpers.paths import CODE_ROOT, get_paths
+    from helpers.demo import generate as demo
+    from helpers.data import ingest
+    from helpers.base.config import load_config
+    from helpers.base.paths import CODE_ROOT, get_paths
 
     root = tmp_path_factory.mktemp("initiatives-demo")
     shutil.copytree(CODE_ROOT / "config", root / "config")
@@ -322,8 +324,8 @@ def long_demo(tmp_path_factory):
 
 @pytest.mark.e2e
 def test_the_chapter_runs_for_every_demo_month_and_claims_nothing_on_too_little_data(long_demo):
-    from helpers import store
-    from helpers.config import load_config
+    from helpers.data import store
+    from helpers.base.config import load_config
 
     cfg = load_config(long_demo)
     centres, channels = {c: c for c in cfg.ids("centres")}, {c: c for c in cfg.ids("channels")}

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import kpis
-from helpers.config import load_config
+from helpers.measures import kpis
+from helpers.base.config import load_config
 
 ST = kpis.KpiSettings(thresholds={"walk_in": 900.0, "phone": 20.0}, virtual_channels=("phone", "eservices"),
                       variant="served_only", short_abandon_seconds=10, assisted_counts=True, version="t")

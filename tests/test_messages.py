@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import messages
-from helpers.periods import parse
+from helpers.base import messages
+from helpers.base.periods import parse
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,8 +1,8 @@
-"""Month arithmetic in src/helpers/periods.py, against months counted by hand on a calendar."""
+"""Month arithmetic in src/helpers/base/periods.py, against months counted by hand on a calendar."""
 
 import pytest
 
-from helpers.periods import PeriodError, months_back, months_between, shift_month
+from helpers.base.periods import PeriodError, months_back, months_between, shift_month
 
 
 def test_shift_month_within_and_across_years():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import publish
-from helpers.paths import CODE_ROOT
-from helpers.publish import escape_markdown
+from helpers.report import publish
+from helpers.base.paths import CODE_ROOT
+from helpers.report.publish import escape_markdown
 
 
 @pytest.mark.parametrize("text, escaped", [

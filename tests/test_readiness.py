@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import readiness as rd
-from helpers.config import load_config
-from helpers.paths import CODE_ROOT
-from helpers.periods import parse
+from helpers.chapters import readiness as rd
+from helpers.base.config import load_config
+from helpers.base.paths import CODE_ROOT
+from helpers.base.periods import parse
 
 BANDS = {
     "walk_in": [{"class": "gold", "min_score": 90}, {"class": "silver", "min_score": 80},

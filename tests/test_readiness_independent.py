@@ -4,7 +4,7 @@
   FIRST in that month's regressions table.
 - Each centre's classification in the chapter's and the annual review's tables matches an
   independent computation from the raw self-assessment CSV, the catalogue CSV weights and the
-  bands in config/entity.yaml (read with yaml, not through helpers.config).
+  bands in config/entity.yaml (read with yaml, not through helpers.base.config).
 - An unknown criterion is refused at ingest with file, line and value; a new catalogue version
   from a given month is enforced by ingest and keeps the mapped criterion's history.
 - The chapter runs for a month and the annual review for a year, in both languages.
@@ -19,10 +19,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import ingest, readiness, runner, store
-from helpers.config import load_config
-from helpers.paths import CODE_ROOT
-from helpers.periods import parse
+from helpers.data import ingest
+from helpers.chapters import readiness
+from helpers.pipeline import runner
+from helpers.data import store
+from helpers.base.config import load_config
+from helpers.base.paths import CODE_ROOT
+from helpers.base.periods import parse
 
 pytestmark = pytest.mark.e2e
 

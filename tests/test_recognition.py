@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from scipy.stats import betabinom
 
-from helpers import messages, recognition
-from helpers.paths import CODE_ROOT
-from helpers.periods import parse
+from helpers.base import messages
+from helpers.chapters import recognition
+from helpers.base.paths import CODE_ROOT
+from helpers.base.periods import parse
 
 ST = recognition.Settings()
 KPI = {"csat": {"top_box": [4, 5]}, "recognition": {"min_responses_for_rank": 30},
@@ -418,13 +419,13 @@ def test_settings_come_from_config():
     st = recognition.settings({"csat": {"top_box": [5]}, "recognition": {"min_responses_for_rank": 12,
                                "new_joiner_months": 4}, "significance": {"alpha": 0.1, "correction": "bonferroni"}})
     assert (st.min_responses, st.new_joiner_months, st.top_box, st.alpha, st.correction) == (12, 4, (5,), 0.1, "bonferroni")
-    from helpers.config import load_config
+    from helpers.base.config import load_config
     live = recognition.settings(load_config().kpi)
     assert live.min_responses == 30
 
 
 def test_every_message_key_the_module_uses_exists():
-    src = (CODE_ROOT / "src" / "helpers" / "recognition.py").read_text(encoding="utf-8")
+    src = (CODE_ROOT / "src" / "helpers" / "chapters" / "recognition.py").read_text(encoding="utf-8")
     keys = set(re.findall(r'"(recognition\.[a-z_.]+)"', src))
     keys |= {f"recognition.award.{a}" for a in recognition.AWARDS} | {f"recognition.morale.{m}" for m in recognition.MORALE}
     keys |= {f"recognition.skill.{k}" for k in recognition.SKILLS} | {f"recognition.lead.{a}" for a in ("improved", "thanked")}
@@ -449,8 +450,8 @@ def _load_benchmark():
 def test_estimated_skill_tracks_the_demo_s_true_skill(tmp_path):
     """The validation figure on a small demo: 6 months at 10% of the volume (the full-scale figure
     is printed by ``make validate-recognition``)."""
-    from helpers import demo
-    from helpers.config import load_config
+    from helpers.demo import generate as demo
+    from helpers.base.config import load_config
 
     bench = _load_benchmark()
     shutil.copytree(CODE_ROOT / "config", tmp_path / "config")
@@ -490,7 +491,7 @@ def test_executed_chapter_is_clean_and_summaries_stay_restricted(demo_copy):
     import nbformat
     import papermill
 
-    from helpers import store
+    from helpers.data import store
 
     entity = demo_copy / "config" / "entity.yaml"
     text = entity.read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """The runner: discovery, parameter checks, staging and publishing, failure modes, skipping.
 
 Unit tests run the fixture notebooks in tests/notebooks/ (one per failure mode) on a bare data
-root, with stand-ins for the store's month listing and for provenance, so they exercise the
+root, with stand-ins for the store's month listing and for the manifest, so they exercise the
 runner alone. The end-to-end tests at the bottom use the shared small demo (conftest.py).
 """
 
@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
-import helpers
-from helpers import runner
-from helpers.paths import CODE_ROOT
+from helpers.pipeline import manifest, runner
+from helpers.base.paths import CODE_ROOT
 
 FIXTURES = Path(__file__).parent / "notebooks"
 DEMO_LAST_MONTH = "2024-02"      # the conftest demo covers 2024-01 and 2024-02
@@ -32,7 +31,7 @@ def quiet(_line: str) -> None:
 
 
 def make_bare(base: Path, mp: pytest.MonkeyPatch):
-    """A data root with config only; month 2024-01 counts as processed; provenance is a stand-in
+    """A data root with config only; month 2024-01 counts as processed; the manifest is a stand-in
     whose fingerprint the test controls through ``.fingerprint``."""
     root = base / "root"
     shutil.copytree(CODE_ROOT / "config", root / "config")
@@ -40,8 +39,7 @@ def make_bare(base: Path, mp: pytest.MonkeyPatch):
     state = types.SimpleNamespace(root=root, notebooks=base / "notebooks", fingerprint={"inputs": "a"},
                                   manifests=[], progress=[])
 
-    stub = types.ModuleType("helpers.provenance")
-    stub.fingerprint = lambda period, r: dict(state.fingerprint)
+    mp.setattr(manifest, "fingerprint", lambda period, r: dict(state.fingerprint))
 
     def write_manifest(period, r, params, outputs_dir):
         state.manifests.append((period, params, sorted(p.relative_to(outputs_dir).as_posix()
@@ -50,10 +48,8 @@ def make_bare(base: Path, mp: pytest.MonkeyPatch):
             json.dumps({"run": {"period": period, "languages": params["langs"]}, "parameters": params,
                         "fingerprint": state.fingerprint}), encoding="utf-8")
 
-    stub.write_manifest = write_manifest
-    stub.recorded_fingerprint = lambda manifest: manifest["fingerprint"]
-    mp.setitem(sys.modules, "helpers.provenance", stub)
-    mp.setattr(helpers, "provenance", stub, raising=False)
+    mp.setattr(manifest, "write_manifest", write_manifest)
+    mp.setattr(manifest, "recorded_fingerprint", lambda recorded: recorded["fingerprint"])
     state.notebooks.mkdir()
     return state
 
@@ -293,11 +289,11 @@ def test_unchanged_period_is_skipped_until_something_changes(bare):
     assert again.status == "skipped" and "unchanged" in again.message
     assert (bare.root / "reports/2024-01/en/01_ok.ipynb").stat().st_mtime_ns == stamp
     # other languages than the recorded ones are not "unchanged"
-    assert runner.up_to_date("2024-01", bare.root, ("en",))
-    assert not runner.up_to_date("2024-01", bare.root, ("en", "ar"))
+    assert manifest.up_to_date("2024-01", bare.root, ("en",))
+    assert not manifest.up_to_date("2024-01", bare.root, ("en", "ar"))
     assert run(bare, langs=("en",), force=True).status == "published"
     bare.fingerprint = {"inputs": "b"}
-    assert not runner.up_to_date("2024-01", bare.root, ("en",))
+    assert not manifest.up_to_date("2024-01", bare.root, ("en",))
     assert run(bare, langs=("en",)).status == "published"
     assert len(bare.manifests) == 3
 

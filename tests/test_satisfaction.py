@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import satisfaction as S
-from helpers.periods import parse
+from helpers.chapters import satisfaction as S
+from helpers.base.periods import parse
 
 KPI = {"csat": {"top_box": [4, 5], "confidence": 0.95},
        "nps": {"promoters": [9, 10], "detractors": [0, 6]}}
@@ -313,5 +313,5 @@ def test_weekly_sections_one_per_centre():
     themes = seef["weekly_seef_themes"].frame.set_index(["kind", "theme"])
     assert themes.loc[("survey_satisfied", "waiting"), "comments"] == 6
     assert themes.loc[("survey_dissatisfied", "waiting"), "comments"] == 4
-    from helpers import messages
+    from helpers.base import messages
     assert all(messages.has(t.heading) for s in sections for t in s.tables)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportions_ztest
 
-from helpers import significance as G
+from helpers.measures import significance as G
 
 
 def test_two_proportion_z_by_hand_and_against_statsmodels():

@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import contract, ingest, store
-from helpers.periods import parse
+from helpers.data import contract
+from helpers.data import ingest
+from helpers.data import store
+from helpers.base.periods import parse
 from test_ingest import make_root as raw_root
 
 

@@ -5,8 +5,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from helpers import publish, themes as T
-from helpers.paths import CODE_ROOT
+from helpers.report import publish
+from helpers.measures import themes as T
+from helpers.base.paths import CODE_ROOT
 
 
 def test_language_by_unicode_script():

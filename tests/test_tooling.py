@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tomllib
 
-from helpers.paths import CODE_ROOT
+from helpers.base.paths import CODE_ROOT
 
 sys.path.insert(0, str(CODE_ROOT / "tools"))
 import lock_to_environment as l2e  # noqa: E402

@@ -1,6 +1,6 @@
 """``verify``: rebuild a period in a clean root and compare it with its manifest.
 
-The fast tests replace ingest+run (``provenance.rebuild``) and the store (``period_inputs``)
+The fast tests replace ingest+run (``verify.rebuild``) and the store (``period_inputs``)
 with stand-ins whose outputs are a plain function of the raw files, so the expected verdicts
 can be read off the test. The e2e tests at the end use the real pipeline on a small demo.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import provenance
-from helpers.paths import get_paths
-from helpers.periods import parse
+from helpers.pipeline import manifest, verify
+from helpers.base.paths import get_paths
+from helpers.base.periods import parse
 
 
 def write(path: Path, text: str) -> Path:
@@ -52,7 +52,7 @@ def standin_run(period: str, root, languages=("en",)) -> None:
                          "outputs": [{"output_type": "stream", "name": "stdout",
                                       "text": [f"{sum(i['rows'] for i in inputs)} rows from {paths.root}\n"]}]}]}
         write(out / lang / "01_overview.ipynb", json.dumps(nb))
-    provenance.write_manifest(period, root, {"langs": list(languages), "root": "."}, out)
+    manifest.write_manifest(period, root, {"langs": list(languages), "root": "."}, out)
 
 
 @pytest.fixture
@@ -63,16 +63,17 @@ def standin_root(tmp_path, monkeypatch):
     write(root / "data" / "raw" / "initiatives.csv", "initiative_id\nI1\n")
     write(root / "data" / "raw" / "2024-01" / "tickets.csv", "ticket_id\nT1\nT2\n")
     write(root / "data" / "raw" / "2024-02" / "tickets.csv", "ticket_id\nT3\n")
-    monkeypatch.setattr(provenance, "period_inputs", standin_inputs)
-    monkeypatch.setattr(provenance, "rebuild", lambda period, work, langs, **kw: standin_run(period, work, langs))
-    monkeypatch.setattr(provenance, "git_state", lambda repo=None: {"commit": "c" * 40, "clean": True})
+    for module in (manifest, verify):  # the manifest is written with them and verify reads with them
+        monkeypatch.setattr(module, "period_inputs", standin_inputs)
+        monkeypatch.setattr(module, "git_state", lambda repo=None: {"commit": "c" * 40, "clean": True})
+    monkeypatch.setattr(verify, "rebuild", lambda period, work, langs, **kw: standin_run(period, work, langs))
     for period in ("2024-01", "2024-02"):
         standin_run(period, root, ("en", "ar"))
     return root
 
 
 def test_an_untouched_period_verifies_identical(standin_root):
-    result = provenance.verify("2024-02", standin_root)
+    result = verify.verify("2024-02", standin_root)
     assert result.ok and result.exit_code == 0
     # counts.csv and the two notebooks
     assert result.report() == "2024-02: 3 of 3 outputs identical"
@@ -81,10 +82,10 @@ def test_an_untouched_period_verifies_identical(standin_root):
 
 def test_verify_leaves_the_published_period_and_no_temporary_root(standin_root, tmp_path, monkeypatch):
     made = []
-    real = provenance.tempfile.mkdtemp
-    monkeypatch.setattr(provenance.tempfile, "mkdtemp", lambda **kw: made.append(real(dir=tmp_path, **kw)) or made[-1])
+    real = verify.tempfile.mkdtemp
+    monkeypatch.setattr(verify.tempfile, "mkdtemp", lambda **kw: made.append(real(dir=tmp_path, **kw)) or made[-1])
     before = (standin_root / "reports" / "2024-02" / "manifest.json").read_bytes()
-    assert provenance.verify("2024-02", standin_root).ok
+    assert verify.verify("2024-02", standin_root).ok
     assert (standin_root / "reports" / "2024-02" / "manifest.json").read_bytes() == before
     assert made and not Path(made[0]).exists()
 
@@ -92,18 +93,18 @@ def test_verify_leaves_the_published_period_and_no_temporary_root(standin_root, 
 def test_one_changed_byte_in_a_raw_file_fails_that_month_and_names_the_file(standin_root):
     raw = standin_root / "data" / "raw" / "2024-02" / "tickets.csv"
     raw.write_text("ticket_id\nT4\n")  # T3 -> T4: same rows, one byte
-    result = provenance.verify("2024-02", standin_root)
+    result = verify.verify("2024-02", standin_root)
     assert not result.ok and result.exit_code == 1
     assert [c["path"] for c in result.inputs_changed] == ["data/raw/2024-02/tickets.csv"]
     assert "input changed: data/raw/2024-02/tickets.csv" in result.report()
     # the month before does not read it and still verifies
-    assert provenance.verify("2024-01", standin_root).ok
+    assert verify.verify("2024-01", standin_root).ok
 
 
 def test_a_corrected_earlier_month_shows_in_every_period_that_reads_it(standin_root):
     (standin_root / "data" / "raw" / "2024-01" / "tickets.csv").write_text("ticket_id\nT1\n")
     for period in ("2024-01", "2024-02"):
-        result = provenance.verify(period, standin_root)
+        result = verify.verify(period, standin_root)
         assert not result.ok
         # one row fewer: the table and both notebooks (which print the total) differ
         assert result.differing == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
@@ -114,7 +115,7 @@ def test_a_corrected_earlier_month_shows_in_every_period_that_reads_it(standin_r
 
 def test_a_file_added_to_a_read_month_is_named(standin_root):
     write(standin_root / "data" / "raw" / "2024-01" / "surveys.csv", "response_id\nR1\n")
-    result = provenance.verify("2024-01", standin_root)
+    result = verify.verify("2024-01", standin_root)
     assert not result.ok
     assert "input added: data/raw/2024-01/surveys.csv (not in the manifest)" in result.report()
     # one more row: the table and both notebooks' totals (2 + 1 → 2 + 1 + 1) differ
@@ -125,15 +126,15 @@ def test_a_file_added_to_a_read_month_is_named(standin_root):
 def test_a_later_month_changes_nothing_for_an_earlier_one(standin_root):
     write(standin_root / "data" / "raw" / "2024-03" / "tickets.csv", "ticket_id\nT5\n")
     before = (standin_root / "reports" / "2024-02" / "manifest.json").read_bytes()
-    assert provenance.verify("2024-02", standin_root).ok
-    assert provenance.up_to_date("2024-02", standin_root)
+    assert verify.verify("2024-02", standin_root).ok
+    assert manifest.up_to_date("2024-02", standin_root)
     assert (standin_root / "reports" / "2024-02" / "manifest.json").read_bytes() == before
 
 
 def test_a_failed_rebuild_still_names_the_changed_file(standin_root):
     raw = standin_root / "data" / "raw" / "2024-02" / "tickets.csv"
     raw.write_text("ticket_id\nT3\nBAD\n")
-    result = provenance.verify("2024-02", standin_root)
+    result = verify.verify("2024-02", standin_root)
     assert not result.ok
     report = result.report()
     assert "rebuild failed: data/raw/2024-02/tickets.csv, line 3, column ticket_id" in report
@@ -145,10 +146,10 @@ def test_a_failed_rebuild_still_names_the_changed_file(standin_root):
 
 def test_config_code_commit_and_lock_differences_are_reported(standin_root, monkeypatch):
     write(standin_root / "config" / "entity.yaml", "version: '2'\n")
-    monkeypatch.setattr(provenance, "code_hash", lambda: {"sha256": "d" * 64, "files": 1})
-    monkeypatch.setattr(provenance, "git_state", lambda repo=None: {"commit": "e" * 40, "clean": False})
-    monkeypatch.setattr(provenance, "lock_hash", lambda: {"file": "uv.lock", "sha256": "f" * 64})
-    result = provenance.verify("2024-02", standin_root)
+    monkeypatch.setattr(verify, "code_hash", lambda: {"sha256": "d" * 64, "files": 1})
+    monkeypatch.setattr(verify, "git_state", lambda repo=None: {"commit": "e" * 40, "clean": False})
+    monkeypatch.setattr(verify, "lock_hash", lambda: {"file": "uv.lock", "sha256": "f" * 64})
+    result = verify.verify("2024-02", standin_root)
     # the stand-in outputs do not depend on config or code: identical, with notes saying why it matters
     assert result.ok
     report = result.report()
@@ -165,8 +166,8 @@ def test_a_non_deterministic_output_is_blamed_on_its_producer(standin_root, monk
         write(get_paths(work).period_reports(period) / "figures" / "en" / "x.svg", "<svg id='random'/>")
         write(get_paths(work).period_reports(period) / "tables" / "counts.csv", "changed\n")
 
-    monkeypatch.setattr(provenance, "rebuild", flaky)
-    result = provenance.verify("2024-02", standin_root)
+    monkeypatch.setattr(verify, "rebuild", flaky)
+    result = verify.verify("2024-02", standin_root)
     assert not result.ok
     assert result.differing == ["tables/counts.csv"] and result.extra == ["figures/en/x.svg"]
     report = result.report()
@@ -175,7 +176,7 @@ def test_a_non_deterministic_output_is_blamed_on_its_producer(standin_root, monk
 
 
 def test_a_period_without_a_manifest_is_not_verified(standin_root):
-    result = provenance.verify("2023-12", standin_root)
+    result = verify.verify("2023-12", standin_root)
     assert not result.ok
     assert result.report() == ("2023-12: NOT verified: no manifest at reports/2023-12/manifest.json; "
                                "run `goldbook run 2023-12` first")
@@ -188,19 +189,19 @@ def test_a_fresh_clone_verifies_against_the_published_manifest(standin_root, tmp
     published.parent.mkdir()
     shutil.copy(standin_root / "reports" / "2024-02" / "manifest.json", published)
     shutil.rmtree(standin_root / "reports")  # reports are not in git: a clone has only raw files and config
-    assert provenance.verify("2024-02", standin_root, manifest=published).ok
-    wrong = provenance.verify("2024-01", standin_root, manifest=published)
+    assert verify.verify("2024-02", standin_root, manifest=published).ok
+    wrong = verify.verify("2024-01", standin_root, manifest=published)
     assert not wrong.ok and "the manifest given is for 2024-02, not 2024-01" in wrong.report()
 
 
 def test_stage_sources_copies_config_registry_and_months_up_to_the_period(standin_root, tmp_path):
     write(standin_root / "data" / "raw" / "2024-03" / "tickets.csv", "ticket_id\nT5\n")
     work = tmp_path / "work"
-    provenance.stage_sources("2024-02", standin_root, work)
+    verify.stage_sources("2024-02", standin_root, work)
     copied = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
     expected = ["config/entity.yaml", "data/raw/2024-01/tickets.csv", "data/raw/2024-02/tickets.csv",
                 "data/raw/initiatives.csv"]
-    if (provenance.CODE_ROOT / "uv.lock").exists():
+    if (verify.CODE_ROOT / "uv.lock").exists():
         expected.append("uv.lock")
     assert copied == sorted(expected)
 
@@ -208,7 +209,7 @@ def test_stage_sources_copies_config_registry_and_months_up_to_the_period(standi
 # --- end to end on the shared small demo (tests/conftest.py) --------------------------------
 @pytest.mark.e2e
 def test_e2e_a_demo_month_verifies_identical(demo_run):
-    result = provenance.verify("2024-02", demo_run)
+    result = verify.verify("2024-02", demo_run)
     assert result.ok, result.report()
     n = result.total
     # both languages' notebooks, tables and figures
@@ -227,18 +228,20 @@ def test_e2e_one_byte_in_a_raw_file_fails_that_month_only(demo_run, tmp_path):
     i = data.rindex(b",C-") + 4
     data[i] = ord("0") if data[i] != ord("0") else ord("1")
     victim.write_bytes(bytes(data))
-    result = provenance.verify("2024-02", root)
+    result = verify.verify("2024-02", root)
     assert not result.ok
     assert "input changed: data/raw/2024-02/tickets.csv" in result.report()
-    assert provenance.verify("2024-01", root).ok
+    assert verify.verify("2024-01", root).ok
 
 
 @pytest.mark.e2e
 def test_e2e_adding_a_later_month_leaves_earlier_periods_byte_identical(demo_run, tmp_path):
     import shutil
 
-    from helpers import demo, ingest, runner
-    from helpers.config import load_config
+    from helpers.demo import generate as demo
+    from helpers.data import ingest
+    from helpers.pipeline import runner
+    from helpers.base.config import load_config
 
     root = tmp_path / "copy"
     shutil.copytree(demo_run, root, ignore=shutil.ignore_patterns(".ready"))
@@ -250,14 +253,14 @@ def test_e2e_adding_a_later_month_leaves_earlier_periods_byte_identical(demo_run
     # bring the copy up to date first (a no-op unless the code changed since the fixture ran)
     assert all(r.ok for r in runner.run_all(root, progress=lambda line: None))
     before = {p: snapshot(p) for p in ("2024-01", "2024-02")}
-    fingerprints = {p: provenance.fingerprint(p, root) for p in before}
+    fingerprints = {p: manifest.fingerprint(p, root) for p in before}
     demo.generate(get_paths(root).raw, cfg=load_config(root), seed=7, start="2024-03", end="2024-03", scale=0.05)
     assert all(r.ok for r in ingest.ingest_all(root))
     results = runner.run_all(root, progress=lambda line: None)
     assert all(r.ok for r in results), [r.message for r in results if not r.ok]
     assert "2024-03" in [r.period for r in results if r.status == "published"]
     for period, files in before.items():
-        now = provenance.fingerprint(period, root)
+        now = manifest.fingerprint(period, root)
         # as-of: the later month is in neither the inputs nor the config of an earlier period
         assert (now["inputs"], now["config"]) == (fingerprints[period]["inputs"], fingerprints[period]["config"])
         assert now == fingerprints[period], "the code changed while the test ran: run it again"
@@ -274,25 +277,25 @@ def processed_files(root) -> dict[str, bytes]:
 def staged_twice(source, tmp_path) -> tuple[Path, Path]:
     """2024-02's sources staged twice from ``source``: ``in_order`` ingested oldest first,
     ``chained`` left for ``ingest_clean``."""
-    from helpers import ingest
+    from helpers.data import ingest
 
     in_order, chained = tmp_path / "in_order", tmp_path / "chained"
     for work in (in_order, chained):
-        provenance.stage_sources("2024-02", source, work)
+        verify.stage_sources("2024-02", source, work)
     assert all(r.ok for r in ingest.ingest_all(in_order))
     return in_order, chained
 
 
 @pytest.fixture
 def two_chains(monkeypatch):
-    monkeypatch.setattr(provenance, "PARALLEL_MIN_MONTHS", 2)  # the demo has two months: one per chain
+    monkeypatch.setattr(verify, "PARALLEL_MIN_MONTHS", 2)  # the demo has two months: one per chain
 
 
 @pytest.mark.e2e
 def test_two_chain_ingest_equals_ingesting_in_order(demo_root, tmp_path, two_chains):
     in_order, chained = staged_twice(demo_root, tmp_path)
     notes = []
-    provenance.ingest_clean(chained, hint_root=demo_root, notes=notes)
+    verify.ingest_clean(chained, hint_root=demo_root, notes=notes)
     assert notes == []
     assert processed_files(chained) == processed_files(in_order)
     assert [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob("goldbook-verify-tail-*"))
@@ -305,7 +308,7 @@ def test_a_wrong_hint_is_caught_and_the_later_months_are_ingested_again(demo_cop
     tickets = get_paths(demo_copy).processed / "2024-01" / "tickets.parquet"
     tickets.write_bytes(tickets.read_bytes() + b"\0")
     notes = []
-    provenance.ingest_clean(chained, hint_root=demo_copy, notes=notes)
+    verify.ingest_clean(chained, hint_root=demo_copy, notes=notes)
     assert len(notes) == 1 and "differs from a rebuild of 2024-01..2024-01 from raw" in notes[0]
     assert processed_files(chained) == processed_files(in_order)
 
@@ -316,15 +319,15 @@ def test_a_rejected_later_month_stops_the_rebuild_with_its_report(demo_copy, tmp
     lines = tickets.read_text(encoding="utf-8").splitlines(keepends=True)
     tickets.write_text("".join(lines + [lines[-1]]), encoding="utf-8")  # a duplicated ticket id
     work = tmp_path / "work"
-    provenance.stage_sources("2024-02", demo_copy, work)
+    verify.stage_sources("2024-02", demo_copy, work)
     with pytest.raises(RuntimeError, match="data/raw/2024-02/tickets.csv"):
-        provenance.ingest_clean(work, hint_root=demo_copy)
+        verify.ingest_clean(work, hint_root=demo_copy)
 
 
 @pytest.mark.e2e
 def test_a_second_process_that_cannot_start_falls_back_to_ingesting_in_order(demo_root, tmp_path, two_chains,
                                                                            monkeypatch):
-    import concurrent.futures
+    from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
     class NoProcess:  # as when no second interpreter can start
@@ -338,13 +341,13 @@ def test_a_second_process_that_cannot_start_falls_back_to_ingesting_in_order(dem
             return False
 
         def submit(self, fn, *args):
-            future = concurrent.futures.Future()
+            future = Future()
             future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
             return future
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoProcess)
+    monkeypatch.setattr(verify, "ProcessPoolExecutor", NoProcess)
     in_order, chained = staged_twice(demo_root, tmp_path)
     notes = []
-    provenance.ingest_clean(chained, hint_root=demo_root, notes=notes)
+    verify.ingest_clean(chained, hint_root=demo_root, notes=notes)
     assert notes == ["the second ingest process failed (BrokenProcessPool); the later months were ingested in order"]
     assert processed_files(chained) == processed_files(in_order)

@@ -2,6 +2,10 @@
 
 User errors (a bad period, missing files, bad data, a failing notebook) print one clear message
 and exit non-zero without a traceback. Anything else is a bug and keeps its traceback.
+
+Each command imports the layers it drives inside its function: they bring pandas, matplotlib,
+scipy and papermill (about 3 s), which `goldbook --help` and a mistyped command must not wait for.
+These are the only imports inside functions apart from statsmodels and openpyxl (see their notes).
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from .paths import get_paths
-from .periods import PeriodError, parse
+from .base.messages import LANGS
+from .base.paths import get_paths
+from .base.periods import PeriodError, parse
 
 DEMO_MARKER = ".goldbook-demo"   # written beside generated demo months, so they are never mistaken for real data
 
@@ -22,18 +27,20 @@ class UserError(Exception):
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from .book import BookError
-    from .config import ConfigError
-    from .runner import RunError
+    from .base.config import ConfigError
+    from .book.pages import BookError
+    from .pipeline.manifest import ManifestError
+    from .pipeline.runner import RunError
 
-    return (UserError, PeriodError, RunError, BookError, ConfigError, FileNotFoundError, NotADirectoryError)
+    return (UserError, PeriodError, RunError, BookError, ConfigError, ManifestError, FileNotFoundError,
+            NotADirectoryError)
 
 
 # --- demo-data ---------------------------------------------------------------------------------
 
 def cmd_demo_data(args) -> int:
-    from . import demo
-    from .config import load_config
+    from .base.config import load_config
+    from .demo import generate as demo
 
     paths = get_paths(args.root)
     out = Path(args.out) if args.out else paths.raw
@@ -64,7 +71,7 @@ def cmd_demo_data(args) -> int:
 # --- ingest ------------------------------------------------------------------------------------
 
 def _ingest_months(label: str, root) -> list[str]:
-    from .ingest import raw_months
+    from .data.ingest import raw_months
 
     period = parse(label)
     if period.kind == "month":
@@ -76,7 +83,7 @@ def _ingest_months(label: str, root) -> list[str]:
 
 
 def cmd_ingest(args) -> int:
-    from . import ingest
+    from .data import ingest
 
     root = get_paths(args.root).root
     if args.all:
@@ -97,9 +104,9 @@ def cmd_ingest(args) -> int:
 # --- run ---------------------------------------------------------------------------------------
 
 def cmd_run(args) -> int:
-    from . import runner
+    from .pipeline import runner
 
-    langs = (args.lang,) if args.lang else runner.LANGS
+    langs = (args.lang,) if args.lang else LANGS
     if args.all:
         results = runner.run_all(args.root, langs=langs, jobs=args.jobs, force=args.force)
     else:
@@ -116,7 +123,7 @@ def cmd_run(args) -> int:
 # --- build -------------------------------------------------------------------------------------
 
 def cmd_build(args) -> int:
-    from . import book
+    from .book import pages as book
 
     paths = get_paths(args.root)
     index = book.build_book(paths.root)
@@ -126,20 +133,9 @@ def cmd_build(args) -> int:
 
 # --- verify ------------------------------------------------------------------------------------
 
-def published_periods(root) -> list[str]:
-    """Periods with a manifest under ``reports/``, in period order (day, week, month, year by date)."""
-    reports = get_paths(root).reports
-    found = []
-    for manifest in sorted(reports.glob("*/manifest.json")):
-        try:
-            found.append(parse(manifest.parent.name))
-        except PeriodError:
-            continue
-    return [p.label for p in sorted(found, key=lambda p: (p.start, p.last))]
-
-
 def cmd_verify(args) -> int:
-    from . import provenance
+    from .pipeline import verify
+    from .pipeline.manifest import published_periods
 
     root = get_paths(args.root).root
     if args.all:
@@ -152,7 +148,7 @@ def cmd_verify(args) -> int:
         periods = [parse(args.period).label]
     failed = []
     for label in periods:
-        result = provenance.verify(label, root, manifest=args.manifest, keep=args.keep)
+        result = verify.verify(label, root, manifest=args.manifest, keep=args.keep)
         print(result.report(), file=sys.stdout if result.ok else sys.stderr)
         if not result.ok:
             failed.append(label)
@@ -168,23 +164,24 @@ def status_rows(root) -> list[dict]:
     """One row per month seen anywhere (raw, processed or reports) and per other published period:
     ``period, raw, ingested, report`` where report is ``current``, ``stale`` (inputs, config,
     code or lock changed since it ran) or ``-``."""
-    from . import provenance, runner
-    from .ingest import raw_months
+    from .data.ingest import raw_months
+    from .pipeline import manifest, runner
 
     paths = get_paths(root)
     raw = set(raw_months(paths.root))
     processed = set(runner.processed_months(paths.root))
-    published = set(published_periods(paths.root))
+    in_order = manifest.published_periods(paths.root)
+    published = set(in_order)
     labels = sorted(raw | processed | {p for p in published if parse(p).kind == "month"})
-    labels += [p for p in published_periods(paths.root) if parse(p).kind != "month"]
+    labels += [p for p in in_order if parse(p).kind != "month"]
     rows = []
     for label in labels:
         report = "-"
         if label in published:
             try:
-                manifest = provenance.read_manifest(label, paths.root) or {}
-                langs = tuple((manifest.get("run") or {}).get("languages") or runner.LANGS)
-                report = "current" if runner.up_to_date(label, paths.root, langs) else "stale"
+                recorded = manifest.read_manifest(label, paths.root) or {}
+                langs = tuple((recorded.get("run") or {}).get("languages") or LANGS)
+                report = "current" if manifest.up_to_date(label, paths.root, langs) else "stale"
             except Exception:  # noqa: BLE001 - e.g. its month is no longer processed
                 report = "stale"
         kind = parse(label).kind
@@ -252,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "Periods whose inputs, config and code are unchanged are skipped. --all: "
                                     "every processed month, each year, the latest complete week and the latest day.")
     _period_or_all(p, "period to run")
-    p.add_argument("--lang", choices=("en", "ar"), help="one language only (default both)")
+    p.add_argument("--lang", choices=LANGS, help="one language only (default both)")
     p.add_argument("--force", action="store_true", help="run even if nothing changed")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks run at once (default 2)")
     p.set_defaults(func=cmd_run)

@@ -1,0 +1,96 @@
+"""Writing files so that a reader never sees half of one, and hashing them.
+
+The one copy of each: every module that writes or hashes a file uses these.
+
+- ``write_atomic`` writes bytes to a temporary sibling, then renames it over the target;
+  ``write_if_changed`` does the same only when the bytes differ (Sphinx rebuilds by mtime).
+- ``swap_dir`` puts a finished folder in place of another in two renames; ``replace_dir``
+  fills a temporary sibling folder and swaps it in (a month of the store, a published period).
+- ``sha256_bytes``, ``sha256_file``: hex digests; ``canonical_json``: the bytes of a JSON record
+  (manifests, ingest records) that hash the same on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def canonical_json(obj) -> bytes:
+    """Sorted keys, indent 2, UTF-8 (Arabic kept readable), one trailing newline."""
+    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write bytes so that a reader sees the old file or the new one, never half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_if_changed(path: str | os.PathLike, data: bytes) -> bool:
+    """``write_atomic`` unless the file already holds these bytes (its mtime then stays); True if written."""
+    path = Path(path)
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    write_atomic(path, data)
+    return True
+
+
+def swap_dir(new: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Put the folder ``new`` in place of ``target`` (which may not exist yet).
+
+    Two renames on one file system: a reader sees the old folder or the new one, and the old
+    one is removed afterwards.
+    """
+    new, target = Path(new), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = target.with_name(f".old-{target.name}-{os.getpid()}-{time.time_ns()}")
+    os.rename(target, old)
+    os.rename(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def replace_dir(target: str | os.PathLike, fill: Callable[[Path], None]) -> None:
+    """Call ``fill(folder)`` on a new temporary sibling of ``target``, then swap it in.
+
+    If ``fill`` raises, the temporary folder is removed and ``target`` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=target.parent))
+    try:
+        os.chmod(tmp, 0o755)
+        fill(tmp)
+        swap_dir(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

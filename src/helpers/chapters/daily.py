@@ -1,0 +1,418 @@
+"""The daily channel report: each centre and channel against the same weekday's four-week
+average, the alerts, and the hour-by-hour load. Pure: frames and config in, frames out.
+
+Baseline: the ``kpi.daily.baseline_weeks`` (4) previous same weekdays that were working days
+and have data, looking back at most ``LOOKBACK_WEEKS`` weeks (a holiday is skipped, not
+counted). Shares and percentiles are computed on the baseline days' tickets pooled; volume is
+their total ÷ the number of baseline days. Nothing after the reported day is read.
+
+Alert rule (config ``kpi.daily``): a figure is out of line when it is worse than its baseline by
+more than its tolerance (``tolerance``: percentage points for shares, relative for volume,
+P90 wait and handle time) AND the cut has at least ``min_transactions`` (today's denominator, or
+the baseline's mean volume for volume); for shares and volume the gap must also exceed ``z``
+standard errors (binomial with the baseline share and today's denominator; Poisson with the
+baseline mean), so that the noise of small counts raises no alarm. Volume is out of line either
+way (too many for the staff, or a channel that went quiet); the others only when worse.
+
+The page (``report``): the day's notice always; on a working day with tickets, the comparison
+(each centre and channel, each centre), the alerts (their table only when something is out of
+line) and the hour-by-hour load (table and figure), as sections for ``publish.Report.sections``,
+so the notebook calls every display unconditionally and a closed day gets its short page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..base import plots
+from ..base.messages import fmt_duration, fmt_num, fmt_pct, fmt_pp, t
+from ..measures import kpis
+from ..measures.kpis import KpiSettings
+from .sections import SectionTable
+
+LOOKBACK_WEEKS = 10
+DAILY_METRICS = ["transactions", "service_level", "wait_p50", "wait_p90", "abandonment", "no_show_rate",
+                 "handle_mean"]
+# metric -> (kind of tolerance, today's denominator column)
+ALERT_RULES = {
+    "transactions": ("relative_either", None),
+    "service_level": ("share_lower", "sl_base"),
+    "wait_p90": ("relative_higher", "queued_served"),
+    "abandonment": ("share_higher", "offered"),
+    "no_show_rate": ("share_higher", "appointments"),
+    "handle_mean": ("relative_higher", "served"),
+}
+DEFAULT_RULES = {"baseline_weeks": 4, "min_transactions": 20, "z": 2.0,
+                 "tolerance": {"transactions": 0.30, "service_level": 0.10, "wait_p90": 0.50,
+                               "abandonment": 0.05, "no_show_rate": 0.10, "handle_mean": 0.25}}
+COUNTS = ["sl_met", "sl_base", "queued_served", "served", "offered", "abandoned", "appointments", "appointment_no_shows"]
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """Whether ``day`` is a working day; ``reason`` is ``working``, ``weekend`` or ``holiday``."""
+
+    day: date
+    reason: str
+    holiday_en: str = ""
+    holiday_ar: str = ""
+
+    @property
+    def working(self) -> bool:
+        return self.reason == "working"
+
+    def holiday(self, lang: str) -> str:
+        return self.holiday_ar if lang == "ar" else self.holiday_en
+
+
+def rules(kpi: dict) -> dict:
+    """The daily alert rule of config ``kpi.daily``, with the documented defaults filled in."""
+    given = dict(kpi.get("daily", {}) or {})
+    out = {**DEFAULT_RULES, **{k: v for k, v in given.items() if k != "tolerance"}}
+    out["tolerance"] = {**DEFAULT_RULES["tolerance"], **(given.get("tolerance") or {})}
+    return out
+
+
+def day_status(cfg, day) -> DayStatus:
+    """The day's status from the configured calendar (holiday names in both languages)."""
+    d = pd.Timestamp(getattr(day, "start", day)).date()
+    if cfg.is_working_day(d):
+        return DayStatus(d, "working")
+    h = cfg.holidays.get(d)
+    if h is not None:
+        return DayStatus(d, "holiday", str(h.get("name_en", "")), str(h.get("name_ar", "")))
+    return DayStatus(d, "weekend")
+
+
+def history_start(day, weeks: int = LOOKBACK_WEEKS) -> str:
+    """The first month (``YYYY-MM``) the baseline may need: ``weeks`` weeks before ``day``."""
+    d = pd.Timestamp(getattr(day, "start", day)).date() - timedelta(weeks=weeks)
+    return f"{d:%Y-%m}"
+
+
+def baseline_days(cfg, day, days_with_data, weeks: int = 4, lookback: int = LOOKBACK_WEEKS) -> list[date]:
+    """The ``weeks`` previous same weekdays that were working days with data, oldest first.
+
+    Looks back at most ``lookback`` weeks; returns fewer days when the history is shorter.
+    ``days_with_data`` is any collection of dates (or ``YYYY-MM-DD`` strings) that have tickets.
+    """
+    d = pd.Timestamp(getattr(day, "start", day)).date()
+    have = {pd.Timestamp(x).date() for x in days_with_data}
+    out = []
+    for k in range(1, lookback + 1):
+        cand = d - timedelta(weeks=k)
+        if cfg.is_working_day(cand) and cand in have:
+            out.append(cand)
+            if len(out) == weeks:
+                break
+    return sorted(out)
+
+
+def on_day(tickets: pd.DataFrame, day) -> pd.DataFrame:
+    """The tickets created on ``day`` (a date, label or day Period)."""
+    return _on_days(tickets, [pd.Timestamp(getattr(day, "start", day)).date()])
+
+
+def _on_days(tickets: pd.DataFrame, days) -> pd.DataFrame:
+    created = pd.to_datetime(tickets["created_at"]).dt.normalize()
+    wanted = pd.to_datetime(pd.Series([pd.Timestamp(x) for x in days], dtype="datetime64[us]"))
+    return tickets[created.isin(wanted).to_numpy()]
+
+
+def days_with_data(tickets: pd.DataFrame) -> list[date]:
+    """The dates (of ``created_at``) that have at least one ticket, sorted."""
+    if tickets.empty:
+        return []
+    return sorted(pd.to_datetime(tickets["created_at"]).dt.date.unique())
+
+
+def comparison(tickets: pd.DataFrame, day, base_days: list[date], st: KpiSettings,
+               by=("centre_id", "channel_id")) -> pd.DataFrame:
+    """The day's figures per cut ``by`` with the baseline beside each.
+
+    Columns: ``by``, then for each of ``DAILY_METRICS`` the value and ``<metric>_base``, the
+    denominators of the alert tests (``COUNTS``, today's), and ``baseline_days``. Volume's
+    baseline is the mean per baseline day; the other baselines pool the baseline days' tickets.
+    Cuts seen on either side appear (today's volume 0 when quiet). Sorted by the cut.
+    """
+    by = list(by)
+    d = pd.Timestamp(getattr(day, "start", day)).date()
+    cur = kpis.kpi_table(_on_days(tickets, [d]), by, st)
+    base = kpis.kpi_table(_on_days(tickets, base_days), by, st)
+    n_days = len(base_days)
+    base = base[by + DAILY_METRICS].rename(columns={m: f"{m}_base" for m in DAILY_METRICS})
+    base["transactions_base"] = base["transactions_base"] / n_days if n_days else np.nan
+    out = cur[by + DAILY_METRICS + COUNTS].merge(base, on=by, how="outer")
+    out[["transactions", *COUNTS]] = out[["transactions", *COUNTS]].fillna(0).astype(np.int64)
+    out["baseline_days"] = n_days
+    columns = [*by]
+    for m in DAILY_METRICS:
+        columns += [m, f"{m}_base"]
+    out = out[columns + COUNTS + ["baseline_days"]].sort_values(by, kind="mergesort").reset_index(drop=True)
+    return out.astype({f"{m}_base": float for m in DAILY_METRICS})
+
+
+def alerts(comp: pd.DataFrame, rule: dict, by=("centre_id", "channel_id")) -> pd.DataFrame:
+    """What is out of line in a ``comparison`` frame under ``rule`` (``rules(kpi)``).
+
+    Columns: ``by``, metric, value, baseline, change (value − baseline; relative for volume,
+    P90 wait and handle time), direction (``up``/``down``). Sorted by cut, then metric order.
+    """
+    by = list(by)
+    tol, min_n, z = rule["tolerance"], float(rule["min_transactions"]), float(rule["z"])
+    rows = []
+    for r in comp.to_dict("records"):
+        for metric, (kind, denom) in ALERT_RULES.items():
+            value, base = r[metric], r[f"{metric}_base"]
+            if value is None or base is None or pd.isna(value) or pd.isna(base):
+                continue
+            t = float(tol[metric])
+            if kind == "relative_either":
+                if base < min_n:
+                    continue
+                change = value / base - 1
+                out_of_line = abs(change) > t and abs(value - base) / math.sqrt(base) >= z
+            elif kind == "relative_higher":
+                if r[denom] < min_n or base <= 0:
+                    continue
+                change = value / base - 1
+                out_of_line = change > t
+            else:
+                n = r[denom]
+                if n < min_n:
+                    continue
+                change = value - base
+                worse = -change if kind == "share_lower" else change
+                se = math.sqrt(max(base * (1 - base), 1e-12) / n)
+                out_of_line = worse > t and worse / se >= z
+            if out_of_line:
+                rows.append({**{c: r[c] for c in by}, "metric": metric, "value": float(value),
+                             "baseline": float(base), "change": float(change),
+                             "direction": "up" if value > base else "down"})
+    out = pd.DataFrame(rows, columns=[*by, "metric", "value", "baseline", "change", "direction"])
+    order = {m: i for i, m in enumerate(ALERT_RULES)}
+    out = out.assign(_o=out["metric"].map(order)).sort_values([*by, "_o"], kind="mergesort")
+    return out.drop(columns="_o").reset_index(drop=True).astype({"value": float, "baseline": float, "change": float})
+
+
+# --- hour-by-hour load --------------------------------------------------------------------------
+
+def hourly_load(tickets: pd.DataFrame, day, by=("centre_id", "channel_id")) -> pd.DataFrame:
+    """Arrivals (tickets created) and workload (staff minutes: handle time of the tickets
+    created in that hour) per cut and hour of ``day``. Every cut × every hour from the first to
+    the last hour with an arrival; hours without arrivals are 0. Sorted by cut, hour."""
+    by = list(by)
+    t = _on_days(tickets, [pd.Timestamp(getattr(day, "start", day)).date()])
+    columns = [*by, "hour", "arrivals", "workload_minutes"]
+    if t.empty:
+        return pd.DataFrame({c: pd.Series(dtype=np.int64 if c in ("hour", "arrivals") else
+                                          (float if c == "workload_minutes" else "str")) for c in columns})
+    hour = pd.to_datetime(t["created_at"]).dt.hour.to_numpy()
+    handle = (t["ended_at"] - t["started_at"]).dt.total_seconds().fillna(0).to_numpy(float) / 60
+    frame = pd.DataFrame({**{c: t[c].astype(str).to_numpy() for c in by}, "hour": hour, "handle": handle})
+    g = frame.groupby([*by, "hour"], sort=True).agg(arrivals=("hour", "size"), workload_minutes=("handle", "sum"))
+    cuts = frame[by].drop_duplicates().sort_values(by).itertuples(index=False, name=None)
+    hours = range(int(hour.min()), int(hour.max()) + 1)
+    grid = pd.MultiIndex.from_tuples([(*c, h) for c in cuts for h in hours], names=[*by, "hour"])
+    out = g.reindex(grid, fill_value=0).reset_index()
+    return out.astype({"hour": np.int64, "arrivals": np.int64, "workload_minutes": float})[columns]
+
+
+def load_heatmap(hourly: pd.DataFrame, centre_labels: dict, channel_labels: dict, title: str, xlabel: str,
+                 value: str = "arrivals"):
+    """A cut × hour heatmap of ``value`` with the count in each cell (house style)."""
+    wide = hourly.pivot_table(index=["centre_id", "channel_id"], columns="hour", values=value,
+                              aggfunc="sum", fill_value=0).sort_index()
+    rows = [f"{centre_labels.get(c, c)} · {channel_labels.get(ch, ch)}" for c, ch in wide.index]
+    fig, ax = plots.figure(max(6.0, 0.55 * wide.shape[1] + 3), max(2.0, 0.45 * len(rows) + 1.2))
+    if wide.empty:
+        ax.set_axis_off()
+        ax.set_title(title)
+        return fig
+    data = wide.to_numpy(float)
+    ax.imshow(data, aspect="auto", cmap="YlOrBr")
+    ax.grid(False)
+    ax.set_xticks(range(wide.shape[1]), [f"{h:02d}" for h in wide.columns])
+    ax.set_yticks(range(len(rows)), rows)
+    top = data.max() if data.size else 0
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            ax.text(j, i, f"{data[i, j]:.0f}", ha="center", va="center", fontsize=8,
+                    color="white" if top and data[i, j] > 0.6 * top else "black")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return fig
+
+
+# --- what readers see ---------------------------------------------------------------------------
+
+def display_comparison(comp: pd.DataFrame, alert_frame: pd.DataFrame, lang: str,
+                       by=("centre_id", "channel_id")) -> pd.DataFrame:
+    """The comparison for readers: each figure as ``today (baseline)``, ``⚠`` after an alert."""
+    by = list(by)
+    flagged = {(tuple(r[c] for c in by), r["metric"]) for r in alert_frame.to_dict("records")}
+    fmt = {m: (lambda v: fmt_pct(v, lang)) for m in kpis.SHARE_KPIS}
+    fmt.update({m: (lambda v: fmt_duration(v, lang)) for m in kpis.DURATION_KPIS})
+    fmt["transactions"] = lambda v: fmt_num(v, lang)
+    rows = []
+    for r in comp.to_dict("records"):
+        key = tuple(r[c] for c in by)
+        row = {c: r[c] for c in by}
+        for m in DAILY_METRICS:
+            cell = f"{fmt[m](r[m])} ({fmt[m](r[m + '_base'])})"
+            row[m] = cell + (" ⚠" if (key, m) in flagged else "")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*by, *DAILY_METRICS])
+
+
+def notice(status: DayStatus, tickets_day: pd.DataFrame, st: KpiSettings, lang: str) -> list[str]:
+    """The day's opening sentences: closed (weekend or the holiday's name) with any self-service
+    traffic, or the day's volume; catalogue text in ``lang``."""
+    weekday = t(f"weekday.{status.day.isoweekday()}", lang)
+    n = len(tickets_day)
+    self_service = int((~tickets_day["channel_id"].isin(list(st.queued_channels))).sum()) if n else 0
+    if status.reason == "weekend":
+        out = [t("daily.closed.weekend", lang, weekday=weekday)]
+    elif status.reason == "holiday":
+        out = [t("daily.closed.holiday", lang, holiday=status.holiday(lang))]
+    else:
+        if n == 0:
+            return [t("daily.no_data", lang)]
+        centres = int(tickets_day["centre_id"].nunique())
+        return [t("daily.say.volume", lang, transactions=fmt_num(n, lang), centres=fmt_num(centres, lang))]
+    if self_service:
+        out.append(t("daily.closed.self_service", lang, transactions=fmt_num(self_service, lang)))
+    elif n:
+        out.append(t("daily.closed.other_traffic", lang, transactions=fmt_num(n, lang)))
+    return out
+
+
+def baseline_sentence(base_days: list[date], lang: str) -> list[str]:
+    """Which days the comparison uses (or that there are none yet)."""
+    if not base_days:
+        return [t("daily.baseline.none", lang)]
+    return [t("daily.baseline.days", lang, n=len(base_days), days=", ".join(f"{d:%Y-%m-%d}" for d in base_days))]
+
+
+def alert_sentences(alert_frame: pd.DataFrame, lang: str, centre_labels: dict, channel_labels: dict) -> list[str]:
+    """One sentence per alert (catalogue ``daily.alert.<metric>``), or that nothing is out of line."""
+    if alert_frame.empty:
+        return [t("daily.alert.none", lang)]
+    out = []
+    for r in alert_frame.to_dict("records"):
+        m = r["metric"]
+        if m in kpis.SHARE_KPIS:
+            value, base, change = fmt_pct(r["value"], lang), fmt_pct(r["baseline"], lang), fmt_pp(r["change"], lang)
+        elif m == "transactions":
+            value, base, change = fmt_num(r["value"], lang), fmt_num(r["baseline"], lang, 1), f"{100 * r['change']:+.0f}%"
+        else:
+            value, base, change = (fmt_duration(r["value"], lang), fmt_duration(r["baseline"], lang),
+                                   f"{100 * r['change']:+.0f}%")
+        out.append(t(f"daily.alert.{m}", lang, centre=centre_labels.get(r["centre_id"], r["centre_id"]),
+                     channel=channel_labels.get(r["channel_id"], r["channel_id"]),
+                     value=value, baseline=base, change=change))
+    return out
+
+
+def hourly_display(hourly: pd.DataFrame) -> pd.DataFrame:
+    """Arrivals for readers: a row per centre and channel, a column per hour (``08``, ``09`` …)."""
+    if hourly.empty:
+        return pd.DataFrame(columns=["centre_id", "channel_id"])
+    wide = hourly.pivot_table(index=["centre_id", "channel_id"], columns="hour", values="arrivals",
+                              aggfunc="sum", fill_value=0).sort_index()
+    shown = wide.reset_index()
+    shown.columns = ["centre_id", "channel_id", *[f"{h:02d}" for h in wide.columns]]
+    return shown
+
+
+def alerts_display(alert_frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The alerts for readers: the measure's name, figures formatted by kind, direction in words."""
+    rows = []
+    for r in alert_frame.to_dict("records"):
+        m = r["metric"]
+        if m in kpis.SHARE_KPIS:
+            f, change = (lambda v: fmt_pct(v, lang)), fmt_pp(r["change"], lang)
+        elif m == "transactions":
+            f, change = (lambda v: fmt_num(v, lang, 1)), f"{100 * r['change']:+.0f}%"
+        else:
+            f, change = (lambda v: fmt_duration(v, lang)), f"{100 * r['change']:+.0f}%"
+        rows.append({"centre_id": r["centre_id"], "channel_id": r["channel_id"], "metric": t(f"daily.metric.{m}", lang),
+                     "value": f(r["value"]), "baseline": f(r["baseline"]), "change": change,
+                     "direction": t(f"daily.direction.{r['direction']}", lang)})
+    return pd.DataFrame(rows, columns=["centre_id", "channel_id", "metric", "value", "baseline", "change", "direction"])
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DaySection:
+    """A section of the daily page: ``lines``, ``tables``, then ``figures`` (``(figure, name)``).
+    It covers every centre, so ``centre_id`` is empty (``Report.sections`` passes a centre's name
+    to headings that ask for one; the daily headings do not)."""
+
+    lines: list[str]
+    tables: list[SectionTable]
+    centre_id: str = ""
+    figures: tuple = ()
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    """The daily page (see ``report``). ``comparison``, ``alerts`` and ``load`` hold one section on
+    a working day with tickets and none otherwise; ``hourly`` is the day's ``hourly_load``
+    (empty on a day without the report)."""
+
+    status: DayStatus
+    notice: list[str]
+    base_days: list[date]
+    comparison: list[DaySection]
+    alerts: list[DaySection]
+    load: list[DaySection]
+    hourly: pd.DataFrame
+
+    @property
+    def reported(self) -> bool:
+        """Whether the day gets the full report (a working day with tickets)."""
+        return bool(self.comparison)
+
+
+def report(tickets: pd.DataFrame, day, cfg, lang: str, centre_labels: dict, channel_labels: dict) -> DailyReport:
+    """The daily page of ``day`` from ``tickets`` reaching back ``history_start(day)``: the notice
+    (``notice``), and, only on a working day with tickets, the comparison against the baseline
+    days (``comparison`` by centre × channel and by centre, ⚠ on alerts), the alerts (sentences;
+    the table only when there is one) and the hourly load (table and ``load_heatmap``; figures
+    are only made on such a day). Settings: ``kpis.settings(cfg)`` and ``rules(cfg.kpi)``."""
+    st = kpis.settings(cfg)
+    rule = rules(cfg.kpi)
+    status = day_status(cfg, day)
+    today = on_day(tickets, day)
+    lines = notice(status, today, st, lang)
+    if not (status.working and len(today)):
+        return DailyReport(status, lines, [], [], [], [], hourly_load(today.iloc[:0], day))
+    hourly = hourly_load(tickets, day)
+    base_days = baseline_days(cfg, day, days_with_data(tickets), rule["baseline_weeks"])
+    channels = comparison(tickets, day, base_days, st, by=["centre_id", "channel_id"])
+    flagged = alerts(channels, rule)
+    centres = comparison(tickets, day, base_days, st, by=["centre_id"])
+    centre_alerts = alerts(centres, rule, by=["centre_id"])
+    compared = DaySection(baseline_sentence(base_days, lang), [
+        SectionTable("daily.h.channels", "daily_channels", channels, display_comparison(channels, flagged, lang), []),
+        SectionTable("daily.h.centres", "daily_centres", centres,
+                 display_comparison(centres, centre_alerts, lang, by=["centre_id"]), []),
+    ])
+    said = (alert_sentences(flagged, lang, centre_labels, channel_labels) if base_days
+            else baseline_sentence(base_days, lang))
+    # no empty table under "nothing is out of line": the sentence says it
+    listed = [SectionTable("daily.h.alert_table", "daily_alerts", flagged, alerts_display(flagged, lang), [])] \
+        if len(flagged) else []
+    heatmap = load_heatmap(hourly, centre_labels, channel_labels, title=t("daily.fig.load", lang),
+                           xlabel=t("daily.fig.hour", lang))
+    load = DaySection([t("daily.load.note", lang)],
+                      [SectionTable("daily.h.hourly", "daily_hourly", hourly, hourly_display(hourly), [])],
+                      figures=((heatmap, "daily_load"),))
+    return DailyReport(status, lines, base_days, [compared], [DaySection(said, listed)], [load], hourly)

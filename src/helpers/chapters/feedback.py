@@ -1,0 +1,284 @@
+"""Customer feedback and the closed loop (DESIGN.md "Feedback"). Pure: frames in, frames out.
+
+Definitions:
+
+- rate per 1,000 transactions = feedback items of a kind ÷ transactions (all tickets of the
+  period in the same cut) × 1,000; by category the denominator is all the period's transactions;
+- thank-you message = a compliment received through the ``satisfaction_system`` source;
+- resolution time = resolved_at − received_at in days, over complaints closed (resolved or
+  rejected) as of the period's end; median and P90 (linear interpolation);
+- % resolved within SLA = complaints closed within ``kpi.feedback.resolution_sla_days`` ÷
+  complaints that are due (closed, or still open and older than the SLA): a complaint received
+  yesterday is not counted as late before its time is up;
+- substantiated complaint rate = complaints found valid ÷ complaints with a decision;
+- follow-up list = complaints still open at the period's end and older than the SLA, oldest
+  first. Owner = the department responsible for the complaint's category (config
+  ``feedback_categories[].owner``); the centre and channel say where it happened, so the
+  centre's supervisor and the owning department share the follow-up.
+
+As of the period's end, a complaint closed later is still open: closure, resolution time and
+substantiation are only read when ``resolved_at`` is on or before the end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..base import plots
+from ..base.messages import fmt_num, fmt_pct, t
+from ..measures.themes import safe_excerpt
+
+KINDS = ("complaint", "suggestion", "compliment")
+THANK_YOU_SOURCE = "satisfaction_system"
+CLOSED = ("resolved", "rejected")
+FOLLOW_UP_TEXT_CHARS = 2000   # the longest comment the data contract allows
+DAY = pd.Timedelta(days=1)
+
+
+def as_of(feedback: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Feedback received by ``end`` with its state as it stood then.
+
+    Items closed after ``end`` become ``in_progress`` with no ``resolved_at`` and no
+    ``substantiated`` decision yet.
+    """
+    fb = feedback[feedback["received_at"] <= end].copy()
+    later = fb["resolved_at"].notna() & (fb["resolved_at"] > end)
+    fb.loc[later, "status"] = "in_progress"
+    fb.loc[later, "resolved_at"] = pd.NaT
+    fb["substantiated"] = fb["substantiated"].astype("boolean")
+    fb.loc[later, "substantiated"] = pd.NA
+    return fb
+
+
+def rates(feedback: pd.DataFrame, tickets: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Complaints, suggestions and compliments per 1,000 transactions in each cut ``by``.
+
+    ``feedback`` and ``tickets`` are the period's. When ``by`` is a ticket column (centre,
+    channel) each cut has its own denominator; otherwise (category) every row is per 1,000
+    of all transactions; ``by=None`` gives one row for the whole period. Feedback with no value
+    for ``by`` is left out of that cut. Columns: ``by``, transactions, complaints, suggestions,
+    compliments and ``<kind>s_per_1000``; sorted by cut.
+    """
+    if by is None:
+        out = rates(feedback.assign(_all="all"), tickets.assign(_all="all"), "_all")
+        return out.drop(columns="_all")
+    fb = feedback[feedback["kind"].isin(KINDS)].dropna(subset=[by])
+    counts = (pd.crosstab(fb[by].astype(object), fb["kind"]) if len(fb)
+              else pd.DataFrame(index=pd.Index([], name=by, dtype=object)))
+    counts = counts.reindex(columns=list(KINDS), fill_value=0)
+    counts.columns = [f"{k}s" for k in KINDS]
+    if by in tickets.columns:
+        known = tickets[by].dropna().astype(object)
+        out = counts.join(known.groupby(known).size().rename("transactions"), how="outer")
+    else:
+        out = counts.assign(transactions=len(tickets))
+    out.index.name = by
+    out = out.fillna(0).astype(int).sort_index().reset_index()
+    denom = out["transactions"].where(out["transactions"] > 0)
+    for k in KINDS:
+        out[f"{k}s_per_1000"] = (1000 * out[f"{k}s"] / denom).astype(float)
+    return out[[by, "transactions", *[f"{k}s" for k in KINDS], *[f"{k}s_per_1000" for k in KINDS]]]
+
+
+def thank_yous(feedback: pd.DataFrame) -> pd.DataFrame:
+    """Thank-you messages: compliments received through the satisfaction system."""
+    return feedback[feedback["kind"].eq("compliment") & feedback["source"].eq(THANK_YOU_SOURCE)]
+
+
+def thank_you_trend(feedback: pd.DataFrame, months: list[str]) -> pd.DataFrame:
+    """Thank-you messages per month for each ``YYYY-MM`` in ``months`` (zero when none)."""
+    ty = thank_yous(feedback)
+    counts = ty["received_at"].dt.strftime("%Y-%m").value_counts()
+    return pd.DataFrame({"month": months, "thank_yous": [int(counts.get(m, 0)) for m in months]})
+
+
+def thank_you_by(feedback: pd.DataFrame, by: str, ids: list[str]) -> pd.DataFrame:
+    """Thank-you messages per configured ``ids`` of ``by`` (e.g. centres), zero when none."""
+    counts = thank_yous(feedback)[by].value_counts()
+    return pd.DataFrame({by: ids, "thank_yous": [int(counts.get(i, 0)) for i in ids]})
+
+
+def thank_you_staff(feedback: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+    """The staff the period's thank-you messages name, with their names from the roster.
+
+    Recognition only: counts per named employee, most thanked first, then by id. Messages
+    naming someone not on the roster are left out (no name to show). Columns:
+    ``employee_id, name_en, name_ar, centre_id, thank_yous``.
+    """
+    ty = thank_yous(feedback).dropna(subset=["employee_id"])
+    counts = ty["employee_id"].astype(object).value_counts().rename("thank_yous")
+    roster = staff.sort_values("employee_id", kind="mergesort").drop_duplicates("employee_id", keep="last")
+    roster = roster.assign(employee_id=roster["employee_id"].astype(object))
+    out = roster.merge(counts, left_on="employee_id", right_index=True, how="inner")
+    out = out.sort_values(["thank_yous", "employee_id"], ascending=[False, True], kind="mergesort")
+    cols = ["employee_id", "name_en", "name_ar", "centre_id", "thank_yous"]
+    return out[cols].astype({"thank_yous": int}).reset_index(drop=True)
+
+
+def _resolution_parts(complaints: pd.DataFrame, end: pd.Timestamp, sla_days: float) -> pd.DataFrame:
+    closed = complaints["status"].isin(CLOSED) & complaints["resolved_at"].notna()
+    days = (complaints["resolved_at"] - complaints["received_at"]) / DAY
+    age = (end - complaints["received_at"]) / DAY
+    return pd.DataFrame({
+        "_closed": closed,
+        "_days": days.where(closed).astype(float),
+        "_within": closed & (days <= sla_days),
+        "_due": closed | (age > sla_days),
+        "_decided": complaints["substantiated"].notna(),
+        "_valid": complaints["substantiated"].fillna(False).astype(bool),
+    }, index=complaints.index)
+
+
+def resolution(feedback: pd.DataFrame, end: pd.Timestamp, sla_days: float, by: str | None = None) -> pd.DataFrame:
+    """Closed-loop figures for the complaints in ``feedback`` (already ``as_of(end)``).
+
+    Columns: ``by`` (when given), complaints, closed, median_days, p90_days, due, within_sla,
+    within_sla_share, decided, substantiated, substantiated_rate. Definitions: module docstring.
+    """
+    c = feedback[feedback["kind"].eq("complaint")]
+    parts = _resolution_parts(c, end, sla_days)
+    if by:
+        parts[by] = c[by].astype(object)
+        parts = parts.dropna(subset=[by])
+        groups = parts.groupby(by, sort=True)
+    else:
+        groups = parts.groupby(lambda _: 0)
+    out = groups.agg(complaints=("_closed", "size"), closed=("_closed", "sum"),
+                     median_days=("_days", "median"), p90_days=("_days", lambda s: s.quantile(0.9)),
+                     due=("_due", "sum"), within_sla=("_within", "sum"), decided=("_decided", "sum"),
+                     substantiated=("_valid", "sum"))
+    if not by and out.empty:
+        out = pd.DataFrame([{"complaints": 0, "closed": 0, "median_days": np.nan, "p90_days": np.nan,
+                             "due": 0, "within_sla": 0, "decided": 0, "substantiated": 0}])
+    out = out.reset_index() if by else out.reset_index(drop=True)
+    ints = ["complaints", "closed", "due", "within_sla", "decided", "substantiated"]
+    out[ints] = out[ints].astype(int)
+    out["within_sla_share"] = (out["within_sla"] / out["due"].where(out["due"] > 0)).astype(float)
+    out["substantiated_rate"] = (out["substantiated"] / out["decided"].where(out["decided"] > 0)).astype(float)
+    cols = ["complaints", "closed", "median_days", "p90_days", "due", "within_sla", "within_sla_share",
+            "decided", "substantiated", "substantiated_rate"]
+    return out[([by] if by else []) + cols]
+
+
+def category_owners(categories: pd.DataFrame) -> dict[str, str]:
+    """``{category: owning department}`` from config ``feedback_categories`` (``owner`` column)."""
+    if "owner" not in categories.columns:
+        return {}
+    return {str(r.id): str(r.owner) for r in categories.itertuples(index=False) if pd.notna(r.owner)}
+
+
+def follow_up(feedback: pd.DataFrame, end: pd.Timestamp, sla_days: float, owners: dict[str, str]) -> pd.DataFrame:
+    """Open complaints older than the SLA at ``end`` (``feedback`` already ``as_of(end)``).
+
+    Columns: ``feedback_id, received_on, age_days, centre_id, channel_id, category, owner,
+    status, text``; oldest first, then by id. ``age_days`` is whole days since receipt.
+    ``text`` is masked in the frame itself (``themes.safe_excerpt``: digit runs such as IDs and
+    phone numbers, and e-mail addresses, become ``•••``; at most ``FOLLOW_UP_TEXT_CHARS``), so
+    the published CSV holds no more of a customer's details than the page shows.
+    """
+    c = feedback[feedback["kind"].eq("complaint") & ~feedback["status"].isin(CLOSED)]
+    age = (end - c["received_at"]) / DAY
+    late = c[age > sla_days].assign(age_days=np.floor(age[age > sla_days]).astype(int))
+    out = pd.DataFrame({
+        "feedback_id": late["feedback_id"].astype(object),
+        "received_on": late["received_at"].dt.strftime("%Y-%m-%d"),
+        "age_days": late["age_days"],
+        "centre_id": late["centre_id"].astype(object),
+        "channel_id": late["channel_id"].astype(object),
+        "category": late["category"].astype(object),
+        "owner": [owners.get(str(v)) for v in late["category"]],
+        "status": late["status"].astype(object),
+        "text": [safe_excerpt(x, FOLLOW_UP_TEXT_CHARS) if isinstance(x, str) else "" for x in late["text"]],
+    })
+    return out.sort_values(["age_days", "feedback_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+# --- what readers see ---------------------------------------------------------------------------
+
+def rates_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A ``rates`` frame for readers: rates per 1,000 with one decimal."""
+    out = frame.copy()
+    for k in KINDS:
+        out[f"{k}s_per_1000"] = ["–" if pd.isna(v) else f"{v:.1f}" for v in frame[f"{k}s_per_1000"]]
+    return out
+
+
+def resolution_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A ``resolution`` frame for readers: days with one decimal, shares as percentages."""
+    out = frame.copy()
+    for col in ("median_days", "p90_days"):
+        out[col] = ["–" if pd.isna(v) else f"{v:.1f}" for v in frame[col]]
+    for col in ("within_sla_share", "substantiated_rate"):
+        out[col] = [fmt_pct(v, lang) for v in frame[col]]
+    return out
+
+
+def follow_up_display(frame: pd.DataFrame, lang: str, rows: int | None = None) -> pd.DataFrame:
+    """A ``follow_up`` frame for readers (its first ``rows``, the oldest, when given): status in
+    words, the complaint's text as a safe excerpt."""
+    out = (frame if rows is None else frame.head(rows)).copy()
+    frame = out
+    out["status"] = [t(f"feedback.status.{s}", lang) for s in frame["status"]]
+    out["text"] = [safe_excerpt(x) if isinstance(x, str) else "" for x in frame["text"]]
+    return out
+
+
+def follow_up_lines(frame: pd.DataFrame, sla_days: float, lang: str, rows: int) -> list[str]:
+    """How many complaints are open past the deadline and how many of them a table shows."""
+    if frame.empty:
+        return [t("feedback.say.no_follow_up", lang, sla=fmt_num(sla_days, lang))]
+    out = [t("feedback.say.follow_up", lang, n=fmt_num(len(frame), lang), sla=fmt_num(sla_days, lang))]
+    if len(frame) > rows:
+        out.append(t("feedback.say.follow_up_shown", lang, shown=fmt_num(rows, lang)))
+    return out
+
+
+def staff_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``thank_you_staff`` for readers: the name in ``lang`` (recognition), centre, messages."""
+    name = frame["name_ar" if lang == "ar" else "name_en"]
+    return pd.DataFrame({"staff_name": name.to_numpy(), "centre_id": frame["centre_id"].to_numpy(),
+                         "thank_yous": frame["thank_yous"].to_numpy()})
+
+
+def feedback_lines(rates_total: pd.DataFrame, resolution_total: pd.DataFrame, follow: pd.DataFrame,
+                   thanks: int, sla_days: float, lang: str) -> list[str]:
+    """Catalogue sentences on the period's feedback: volumes and rates, thank-you messages,
+    resolution against the SLA, substantiated complaints and the follow-up list."""
+    r = rates_total.iloc[0]
+    res = resolution_total.iloc[0]
+
+    def rate(v):
+        return "–" if pd.isna(v) else f"{v:.1f}"
+
+    out = [t("feedback.say.volumes", lang, complaints=fmt_num(r["complaints"], lang),
+             complaint_rate=rate(r["complaints_per_1000"]), suggestions=fmt_num(r["suggestions"], lang),
+             compliments=fmt_num(r["compliments"], lang), thanks=fmt_num(thanks, lang))]
+    if res["closed"] > 0 or res["due"] > 0:
+        out.append(t("feedback.say.resolution", lang, median=rate(res["median_days"]), p90=rate(res["p90_days"]),
+                     share=fmt_pct(res["within_sla_share"], lang), sla=fmt_num(sla_days, lang),
+                     substantiated=fmt_pct(res["substantiated_rate"], lang), decided=fmt_num(res["decided"], lang)))
+    out.append(t("feedback.say.follow_up", lang, n=fmt_num(len(follow), lang), sla=fmt_num(sla_days, lang))
+               if len(follow) else t("feedback.say.no_follow_up", lang, sla=fmt_num(sla_days, lang)))
+    return out
+
+
+def period_lines(period_feedback: pd.DataFrame, period_tickets: pd.DataFrame, follow: pd.DataFrame,
+                 end: pd.Timestamp, sla_days: float, lang: str) -> list[str]:
+    """``feedback_lines`` for one period from its feedback and tickets: the entity's rates
+    (``rates``), resolution as of ``end`` (``resolution``), the follow-up list ``follow`` and the
+    number of thank-you messages (``thank_yous``) received in the period."""
+    return feedback_lines(rates(period_feedback, period_tickets), resolution(period_feedback, end, sla_days), follow,
+                          len(thank_yous(period_feedback)), sla_days, lang)
+
+
+def thank_you_figure(trend: pd.DataFrame, *, title: str, ylabel: str):
+    """Thank-you messages per month as bars (house style)."""
+    fig, ax = plots.figure(9, 3.2)
+    x = list(range(len(trend)))
+    ax.bar(x, trend["thank_yous"], color=plots.PALETTE[1])
+    step = max(1, len(x) // 12)
+    ax.set_xticks(x[::step], list(trend["month"])[::step], rotation=45, ha="right")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    return fig

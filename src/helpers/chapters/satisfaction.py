@@ -1,0 +1,786 @@
+"""Satisfaction measures on survey frames (DESIGN.md "CSAT, NPS, CES"). Pure.
+
+Scores (config ``kpi.csat`` / ``kpi.nps``):
+
+- CSAT = share of responses scoring 4–5, Wilson 95% interval;
+- NPS = % scoring 9–10 − % scoring 0–6, on the usual −100…+100 scale, with a normal interval
+  whose standard error comes from the multinomial (promoter, passive, detractor) model:
+  ``Var(p̂P − p̂D) = (pP + pD − (pP − pD)²) / n``. Closed form, so it is deterministic and
+  cheap across dozens of cuts; a bootstrap would add seeds and seconds for the same answer
+  at the sample sizes a centre-month gives;
+- CES = mean score (1–7), Student-t interval;
+- response rate = responses ÷ completed transactions.
+
+Cuts are any columns of the surveys joined to their tickets (``link_tickets``): centre,
+channel, service, booked vs walk-in. Changes and their tests live in ``significance``; the
+trend, driver model and report assembly are here because they are about satisfaction.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from scipy.stats import t as student_t
+
+from ..base import plots
+from ..base.messages import fmt_num, fmt_pct, fmt_pp, has, t
+from ..base.periods import months_back
+from ..measures import significance, themes
+from ..measures.significance import drops
+from . import feedback as fb
+from .sections import SectionTable
+
+SCORE_COLUMNS = [
+    "responses", "satisfied", "csat", "csat_low", "csat_high",
+    "nps_responses", "promoters", "detractors", "nps", "nps_low", "nps_high",
+    "ces_responses", "ces", "ces_sd", "ces_low", "ces_high",
+    "completed", "response_rate",
+]
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion; (nan, nan) when n is 0."""
+    if n == 0:
+        return float("nan"), float("nan")
+    z = norm.ppf(0.5 + confidence / 2)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def csat(surveys: pd.DataFrame, top_box=(4, 5), confidence: float = 0.95) -> dict:
+    """CSAT = share of responses scoring in ``top_box`` (4–5), with its Wilson interval.
+
+    Returns ``{"responses", "satisfied", "csat", "low", "high"}``; csat is NaN with no responses.
+    """
+    scores = surveys["csat"].dropna()
+    n = int(len(scores))
+    satisfied = int(scores.isin(list(top_box)).sum())
+    low, high = wilson_interval(satisfied, n, confidence)
+    return {
+        "responses": n,
+        "satisfied": satisfied,
+        "csat": satisfied / n if n else float("nan"),
+        "low": low,
+        "high": high,
+    }
+
+
+def nps_interval(promoters, detractors, n, confidence: float = 0.95):
+    """NPS (−100…100) and its normal interval from the multinomial standard error.
+
+    Works on scalars or arrays; NaN where n is 0. The interval is clipped to [−100, 100].
+    """
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pp = np.asarray(promoters, dtype=float) / n
+        pd_ = np.asarray(detractors, dtype=float) / n
+        diff = pp - pd_
+        se = np.sqrt(np.clip(pp + pd_ - diff * diff, 0, None) / n)
+    z = norm.ppf(0.5 + confidence / 2)
+    score = 100 * diff
+    return score, np.clip(score - 100 * z * se, -100, 100), np.clip(score + 100 * z * se, -100, 100)
+
+
+def nps(surveys: pd.DataFrame, promoters=(9, 10), detractors=(0, 6), confidence: float = 0.95) -> dict:
+    """NPS = % promoters (9–10) − % detractors (0–6), −100…100, with its multinomial interval.
+
+    ``detractors`` is an inclusive range (low, high). Returns ``{"responses", "promoters",
+    "detractors", "nps", "low", "high"}``; NaN figures with no responses.
+    """
+    scores = surveys["nps"].dropna().astype(float)
+    n = int(len(scores))
+    pro = int(scores.isin([float(v) for v in promoters]).sum())
+    det = int(scores.between(detractors[0], detractors[1]).sum())
+    score, low, high = nps_interval(pro, det, n, confidence) if n else (np.nan, np.nan, np.nan)
+    return {"responses": n, "promoters": pro, "detractors": det,
+            "nps": float(score), "low": float(low), "high": float(high)}
+
+
+def ces_interval(mean, sd, n, confidence: float = 0.95):
+    """Student-t interval of a mean; NaN where n < 2. Scalars or arrays."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = np.where(n >= 2, n - 1, np.nan)
+        half = student_t.ppf(0.5 + confidence / 2, df) * np.asarray(sd, dtype=float) / np.sqrt(n)
+    mean = np.asarray(mean, dtype=float)
+    return mean - half, mean + half
+
+
+def ces(surveys: pd.DataFrame, confidence: float = 0.95) -> dict:
+    """CES = mean effort score (1–7, 7 = very easy) with a Student-t interval.
+
+    Returns ``{"responses", "ces", "low", "high"}``; NaN interval with fewer than 2 responses.
+    """
+    scores = surveys["ces"].dropna().astype(float)
+    n = int(len(scores))
+    mean = float(scores.mean()) if n else float("nan")
+    sd = float(scores.std(ddof=1)) if n >= 2 else float("nan")
+    low, high = ces_interval(mean, sd, n, confidence)
+    return {"responses": n, "ces": mean, "low": float(low), "high": float(high)}
+
+
+def response_rate(responses: int, completed: int) -> float:
+    """Response rate = responses ÷ completed transactions; NaN with no completed transaction."""
+    return responses / completed if completed else float("nan")
+
+
+# --- surveys joined to their tickets ---------------------------------------------------------
+
+def link_tickets(surveys: pd.DataFrame, tickets: pd.DataFrame) -> pd.DataFrame:
+    """Surveys with the fields of the ticket each one rates.
+
+    Adds ``booked`` (nullable bool), ``wait_s`` (started − created), ``handle_s`` (ended −
+    started), ``resolved_first_contact`` and fills a missing ``service_id`` from the ticket.
+    ``tickets`` must reach back far enough (a survey may rate a ticket of the month before);
+    surveys whose ticket is absent keep nulls.
+    """
+    cols = ["ticket_id", "booked", "created_at", "started_at", "ended_at", "resolved_first_contact", "service_id"]
+    t = tickets[[c for c in cols if c in tickets.columns]].drop_duplicates("ticket_id")
+    t = t.assign(
+        wait_s=(t["started_at"] - t["created_at"]).dt.total_seconds(),
+        handle_s=(t["ended_at"] - t["started_at"]).dt.total_seconds(),
+    ).drop(columns=["created_at", "started_at", "ended_at"]).rename(columns={"service_id": "_ticket_service"})
+    drop = [c for c in ["booked", "wait_s", "handle_s", "resolved_first_contact"] if c in surveys.columns]
+    out = surveys.drop(columns=drop).merge(t, on="ticket_id", how="left", validate="many_to_one")
+    if "service_id" in out.columns:
+        out["service_id"] = out["service_id"].fillna(out["_ticket_service"])
+    else:
+        out["service_id"] = out["_ticket_service"]
+    out["booked"] = out["booked"].astype("boolean")
+    out["resolved_first_contact"] = out["resolved_first_contact"].astype("boolean")
+    return out.drop(columns=["_ticket_service"])
+
+
+def within(frame: pd.DataFrame, column: str, period) -> pd.DataFrame:
+    """Rows whose ``column`` timestamp falls inside ``period`` (start ≤ t ≤ end)."""
+    ts = frame[column]
+    return frame[(ts >= period.start_ts) & (ts <= period.end)]
+
+
+# --- scores by cut -------------------------------------------------------------------------
+
+def _settings(kpi: dict) -> dict:
+    return {
+        "top_box": [int(v) for v in kpi["csat"]["top_box"]],
+        "confidence": float(kpi["csat"].get("confidence", 0.95)),
+        "promoters": [int(v) for v in kpi["nps"]["promoters"]],
+        "detractors": [int(v) for v in kpi["nps"]["detractors"]],
+    }
+
+
+def scores_by(surveys: pd.DataFrame, tickets: pd.DataFrame, by: list[str], kpi: dict) -> pd.DataFrame:
+    """CSAT, NPS, CES and response rate per cut ``by`` (``[]`` = the whole period in one row).
+
+    ``surveys`` are the period's responses (joined with ``link_tickets`` when ``by`` holds
+    ``booked``); ``tickets`` the period's tickets (for completed transactions). Columns:
+    ``by`` + ``SCORE_COLUMNS``; cuts with tickets but no response have NaN scores. Rows are
+    sorted by the cut. A response with a null cut value is left out of that cut only.
+    """
+    s = _settings(kpi)
+    by = list(by)
+    sv = surveys.dropna(subset=by) if by else surveys
+    csat_v = sv["csat"].astype("Float64")
+    nps_v = sv["nps"].astype("Float64")
+    ces_v = sv["ces"].astype("Float64")
+    parts = pd.DataFrame({
+        "_r": csat_v.notna().astype(int),
+        "_sat": csat_v.isin(s["top_box"]).fillna(False).astype(int),
+        "_nr": nps_v.notna().astype(int),
+        "_pro": nps_v.isin(s["promoters"]).fillna(False).astype(int),
+        "_det": nps_v.between(*s["detractors"]).fillna(False).astype(int),
+        "_cr": ces_v.notna().astype(int),
+        "_ces": ces_v.astype(float),
+    }, index=sv.index)
+    for col in by:
+        parts[col] = sv[col].astype(object)
+    key = by if by else (lambda _: 0)
+    g = parts.groupby(key, sort=True, dropna=True)
+    agg = g.agg(responses=("_r", "sum"), satisfied=("_sat", "sum"), nps_responses=("_nr", "sum"),
+                promoters=("_pro", "sum"), detractors=("_det", "sum"), ces_responses=("_cr", "sum"),
+                ces=("_ces", "mean"), ces_sd=("_ces", "std"))
+    done = tickets[tickets["outcome"].eq("completed")]
+    done = done.dropna(subset=[c for c in by if c in done.columns]) if by else done
+    if by and all(c in done.columns for c in by):
+        comp = done.assign(**{c: done[c].astype(object) for c in by}).groupby(by, sort=True).size().rename("completed")
+    elif by:
+        comp = pd.Series(dtype=int, name="completed")
+    else:
+        comp = pd.Series([len(done)], index=[0], name="completed")
+    out = agg.join(comp, how="outer")
+    counts = ["responses", "satisfied", "nps_responses", "promoters", "detractors", "ces_responses", "completed"]
+    out[counts] = out[counts].fillna(0).astype(int)
+    out = out.reset_index() if by else out.reset_index(drop=True)
+    if by:
+        out = out.sort_values(by, kind="mergesort").reset_index(drop=True)
+    return _add_intervals(out, s["confidence"])[by + SCORE_COLUMNS]
+
+
+def _add_intervals(out: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    n = out["responses"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["csat"] = out["satisfied"] / out["responses"].where(out["responses"] > 0)
+    z = norm.ppf(0.5 + confidence / 2)
+    p = out["csat"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    out["csat_low"] = np.clip(centre - half, 0, 1)
+    out["csat_high"] = np.clip(centre + half, 0, 1)
+    score, low, high = nps_interval(out["promoters"], out["detractors"], out["nps_responses"], confidence)
+    out["nps"], out["nps_low"], out["nps_high"] = score, low, high
+    out["ces"] = out["ces"].where(out["ces_responses"] > 0)
+    out["ces_sd"] = out["ces_sd"].where(out["ces_responses"] > 1)
+    low, high = ces_interval(out["ces"], out["ces_sd"], out["ces_responses"], confidence)
+    out["ces_low"], out["ces_high"] = low, high
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["response_rate"] = out["responses"] / out["completed"].where(out["completed"] > 0)
+    for col in ["csat", "csat_low", "csat_high", "nps", "nps_low", "nps_high", "ces", "ces_sd",
+                "ces_low", "ces_high", "response_rate"]:
+        out[col] = out[col].astype(float)
+    return out
+
+
+def lowest(scores: pd.DataFrame, by: str, n: int = 3, min_responses: int = 10) -> pd.DataFrame:
+    """The ``n`` cuts with the lowest CSAT among those with at least ``min_responses``.
+
+    Ties are broken by the cut's id so the order is stable. Columns: ``by``, responses, csat,
+    csat_low, csat_high.
+    """
+    ok = scores[(scores["responses"] >= min_responses) & scores["csat"].notna()]
+    ok = ok.sort_values(["csat", by], kind="mergesort").head(n)
+    return ok[[by, "responses", "csat", "csat_low", "csat_high"]].reset_index(drop=True)
+
+
+# --- monthly series and seasonal decomposition -----------------------------------------------
+
+def monthly_csat(surveys: pd.DataFrame, top_box=(4, 5), confidence: float = 0.95) -> pd.DataFrame:
+    """CSAT per calendar month of ``submitted_at``: ``month, responses, csat, csat_low, csat_high``."""
+    sv = surveys.dropna(subset=["csat"])
+    month = sv["submitted_at"].dt.strftime("%Y-%m")
+    frame = pd.DataFrame({"month": month, "_sat": sv["csat"].isin(list(top_box)).astype(int)})
+    g = frame.groupby("month", sort=True)["_sat"].agg(["size", "sum"]).reset_index()
+    rows = []
+    for r in g.itertuples(index=False):
+        low, high = wilson_interval(int(r.sum), int(r.size), confidence)
+        rows.append({"month": r.month, "responses": int(r.size), "csat": r.sum / r.size,
+                     "csat_low": low, "csat_high": high})
+    return pd.DataFrame(rows, columns=["month", "responses", "csat", "csat_low", "csat_high"])
+
+
+def seasonal_trend(series: pd.DataFrame, period: int = 12, min_cycles: int = 2) -> tuple[pd.DataFrame, str]:
+    """STL decomposition (statsmodels, robust) of monthly CSAT into trend, seasonal and residual.
+
+    Needs ``min_cycles`` full years of consecutive months; with fewer, returns the observed
+    series with NaN components and status ``"too_short"``. Returns ``(frame, status)`` where
+    status is ``"ok"`` or ``"too_short"``; columns ``month, csat, trend, seasonal, resid``.
+    """
+    # heavy (statsmodels' time-series code, about a second): imported only when a trend is fitted
+    from statsmodels.tsa.seasonal import STL
+
+    frame = series[["month", "csat"]].sort_values("month").reset_index(drop=True)
+    if len(frame):
+        full = pd.period_range(frame["month"].iloc[0], frame["month"].iloc[-1], freq="M").strftime("%Y-%m")
+        frame = pd.DataFrame({"month": list(full)}).merge(frame, on="month", how="left")
+    out = frame.assign(trend=np.nan, seasonal=np.nan, resid=np.nan)
+    if len(frame) < period * min_cycles or frame["csat"].isna().any():
+        return out, "too_short"
+    res = STL(frame["csat"].to_numpy(float), period=period, robust=True).fit()
+    out["trend"], out["seasonal"], out["resid"] = res.trend, res.seasonal, res.resid
+    return out, "ok"
+
+
+# --- driver analysis -------------------------------------------------------------------------
+
+DRIVER_TERMS = ("wait", "handle", "booked", "fcr", "channel", "service")
+
+
+def driver_data(linked: pd.DataFrame, top_box=(4, 5)) -> pd.DataFrame:
+    """One row per linked response: ``satisfied`` (0/1), ``wait10`` and ``handle10`` (minutes ÷ 10),
+    ``booked`` and ``fcr`` (0/1), ``channel_id``, ``service_id``. Rows missing any driver are dropped
+    (self-service tickets have no queue, so no wait: they are outside the model)."""
+    d = pd.DataFrame({
+        "satisfied": linked["csat"].isin(list(top_box)).astype(int),
+        "wait10": linked["wait_s"] / 600.0,
+        "handle10": linked["handle_s"] / 600.0,
+        "booked": linked["booked"].astype("Float64"),
+        "fcr": linked["resolved_first_contact"].astype("Float64"),
+        "channel_id": linked["channel_id"].astype(object),
+        "service_id": linked["service_id"].astype(object),
+    })
+    d = d[linked["csat"].notna().to_numpy()].dropna()
+    return d.astype({"wait10": float, "handle10": float, "booked": float, "fcr": float}).reset_index(drop=True)
+
+
+def fit_drivers(data: pd.DataFrame, channel_order: list[str], service_order: list[str],
+                min_rows: int = 200, min_level_rows: int = 30, confidence: float = 0.95) -> tuple[pd.DataFrame, str]:
+    """Logistic regression of top-box CSAT on the drivers; odds ratios with Wald intervals.
+
+    ``satisfied ~ wait10 + handle10 + booked + fcr + C(channel) + C(service)``, with the first
+    configured channel and service present as fixed reference levels. Channel or service levels
+    with fewer than ``min_level_rows`` responses are dropped (too few to estimate), as are
+    drivers that do not vary. Returns ``(effects, status)``: status ``"ok"``, ``"too_few"``
+    (fewer than ``min_rows`` rows) or ``"not_fitted"`` (no convergence or separation); effects
+    has ``driver, driver_level, driver_reference, odds_ratio, odds_low, odds_high, p_value,
+    model_rows`` (empty unless ok).
+    """
+    # the model class alone: statsmodels.api would import every submodule (seconds per notebook)
+    from statsmodels.discrete.discrete_model import Logit
+
+    columns = ["driver", "driver_level", "driver_reference", "odds_ratio", "odds_low", "odds_high", "p_value",
+               "model_rows"]
+    empty = pd.DataFrame(columns=columns)
+    d = data.copy()
+    for col in ("channel_id", "service_id"):
+        counts = d[col].value_counts()
+        d = d[d[col].isin(counts[counts >= min_level_rows].index)]
+    if len(d) < min_rows or d["satisfied"].nunique() < 2:
+        return empty, "too_few"
+    design = pd.DataFrame({"const": 1.0}, index=d.index)
+    names: list[tuple[str, str, str]] = [("const", "", "")]
+    for term, col in (("wait", "wait10"), ("handle", "handle10"), ("booked", "booked"), ("fcr", "fcr")):
+        if d[col].nunique() > 1:
+            design[term] = d[col]
+            names.append((term, "", ""))
+    for term, col, order in (("channel", "channel_id", channel_order), ("service", "service_id", service_order)):
+        present = [v for v in order if v in set(d[col])] + sorted(set(d[col]) - set(order))
+        if len(present) < 2:
+            continue
+        ref = present[0]
+        for level in present[1:]:
+            design[f"{term}:{level}"] = (d[col] == level).astype(float)
+            names.append((term, level, ref))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            res = Logit(d["satisfied"].astype(float), design).fit(disp=0, maxiter=100)
+    except Exception:  # perfect separation, singular design, non-convergence warnings
+        return empty, "not_fitted"
+    if not res.mle_retvals.get("converged", False):
+        return empty, "not_fitted"
+    params, bse = res.params.to_numpy(), res.bse.to_numpy()
+    if not (np.all(np.isfinite(bse)) and np.all(bse < 10)):
+        return empty, "not_fitted"
+    z = norm.ppf(0.5 + confidence / 2)
+    rows = []
+    for i, (term, level, ref) in enumerate(names):
+        if term == "const":
+            continue
+        rows.append({"driver": term, "driver_level": level, "driver_reference": ref,
+                     "odds_ratio": math.exp(params[i]), "odds_low": math.exp(params[i] - z * bse[i]),
+                     "odds_high": math.exp(params[i] + z * bse[i]), "p_value": float(res.pvalues.iloc[i]),
+                     "model_rows": int(len(d))})
+    return pd.DataFrame(rows, columns=columns), "ok"
+
+
+def driver_sentences(effects: pd.DataFrame, status: str, lang: str, labels: dict[str, dict[str, str]]) -> list[str]:
+    """Plain-words effects from the catalogue, one per driver, e.g. "each extra 10 minutes of
+    waiting lowers the odds of a satisfied customer by 12% (95% CI 9% to 15%)".
+
+    ``labels`` maps ``channel``/``service`` to ``{id: name}``. Channel and service levels are
+    reported only when their interval excludes no change (odds ratio 1).
+    """
+    if status != "ok":
+        return [t(f"satisfaction.drivers.{status}", lang)]
+    out = []
+    for r in effects.itertuples(index=False):
+        term, low, high = r.driver, r.odds_low, r.odds_high
+        if term in ("channel", "service") and low <= 1 <= high:
+            continue
+        up = r.odds_ratio >= 1
+        size = (r.odds_ratio - 1) if up else (1 - r.odds_ratio)
+        lo, hi = ((low - 1), (high - 1)) if up else ((1 - high), (1 - low))
+        values = {
+            "direction": t("satisfaction.drivers.raises" if up else "satisfaction.drivers.lowers", lang),
+            "compare": t("satisfaction.drivers.higher" if up else "satisfaction.drivers.lower", lang),
+            "size": f"{100 * size:.0f}%", "low": f"{100 * lo:.0f}%", "high": f"{100 * hi:.0f}%",
+            "uncertain": t("satisfaction.drivers.uncertain", lang) if low <= 1 <= high else "",
+        }
+        if term in ("channel", "service"):
+            values["level"] = labels[term].get(r.driver_level, r.driver_level)
+            values["reference"] = labels[term].get(r.driver_reference, r.driver_reference)
+        out.append(t(f"satisfaction.drivers.say.{term}", lang, **values))
+    return out or [t("satisfaction.drivers.none", lang)]
+
+
+# --- changes across the cuts of one report -----------------------------------------------------
+
+CUT_COLUMNS = ["centre_id", "channel_id", "service_id", "booked"]
+COMPARISONS = ("previous", "last_year")
+
+
+def baselines(period) -> dict:
+    """The periods a report compares with: ``{"previous": …, "last_year": …}``."""
+    return {"previous": period.previous(), "last_year": period.same_period_last_year()}
+
+
+def change_family(linked: pd.DataFrame, tickets: pd.DataFrame, period, cuts: list[list[str]], kpi: dict,
+                  metrics: tuple[str, ...] = ("csat", "nps")) -> pd.DataFrame:
+    """Every change tested in one report, as one family corrected together.
+
+    ``linked`` are surveys (``link_tickets``) reaching back to the same period last year;
+    ``tickets`` the period's tickets. For each cut in ``cuts`` (e.g. ``[["centre_id"],
+    ["channel_id"]]``), each metric and each comparison in ``COMPARISONS``, the period is tested
+    against its baseline (``significance.changes``); then the whole family gets the correction
+    of config ``kpi.significance`` (``significance.flag``). Columns: ``cut`` (the cut's columns
+    joined by ``+``), ``CUT_COLUMNS``, ``significance.CHANGE_COLUMNS``, ``p_adjusted``,
+    ``significant``, ``drop``.
+    """
+    current = within(linked, "submitted_at", period)
+    no_tickets = tickets.iloc[:0]
+    parts = []
+    for by in cuts:
+        cur = scores_by(current, tickets, by, kpi)
+        for comparison, base_period in baselines(period).items():
+            base = scores_by(within(linked, "submitted_at", base_period), no_tickets, by, kpi)
+            part = significance.changes(cur, base, by, comparison, metrics)
+            if len(part):
+                parts.append(part.assign(cut="+".join(by)))
+    columns = ["cut", *CUT_COLUMNS, *significance.CHANGE_COLUMNS]
+    family = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    for col in CUT_COLUMNS:
+        if col not in family.columns:
+            family[col] = pd.NA
+        family[col] = family[col].astype(object)
+    family = family[columns].astype({"responses": int, "baseline_responses": int, "p_value": float,
+                                     "value": float, "baseline": float, "change": float})
+    return significance.flag(family, kpi.get("significance", {}))
+
+
+# --- what readers see: formatted frames and catalogue sentences ---------------------------------
+
+def _pct(x, lang):
+    return fmt_pct(x, lang)
+
+
+def _with_interval(value: str, low: str, high: str) -> str:
+    return value if low == "–" else f"{value} ({low} – {high})"
+
+
+def _fmt_nps(x, lang: str) -> str:
+    return "–" if pd.isna(x) else f"{x:+.0f}"
+
+
+def _fmt_ces(x, lang: str) -> str:
+    return "–" if pd.isna(x) else f"{x:.2f}"
+
+
+def booked_label(value, lang: str) -> str:
+    """``Booked`` / ``Walk-in (no appointment)`` for a booked flag, in ``lang``."""
+    if pd.isna(value):
+        return ""
+    return t("satisfaction.booked.yes" if bool(value) else "satisfaction.booked.no", lang)
+
+
+def scores_display(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A ``scores_by`` frame for readers: each score with its 95% interval in one cell."""
+    cut = [c for c in scores.columns if c in CUT_COLUMNS]
+    out = scores[cut].copy()
+    if "booked" in out.columns:
+        out["booked"] = [booked_label(v, lang) for v in out["booked"]]
+    out["responses"] = scores["responses"].to_numpy()
+    out["csat"] = [_with_interval(_pct(v, lang), _pct(lo, lang), _pct(hi, lang))
+                   for v, lo, hi in zip(scores["csat"], scores["csat_low"], scores["csat_high"])]
+    out["nps"] = [_with_interval(_fmt_nps(v, lang), _fmt_nps(lo, lang), _fmt_nps(hi, lang))
+                  for v, lo, hi in zip(scores["nps"], scores["nps_low"], scores["nps_high"])]
+    out["ces"] = [_with_interval(_fmt_ces(v, lang), _fmt_ces(lo, lang), _fmt_ces(hi, lang))
+                  for v, lo, hi in zip(scores["ces"], scores["ces_low"], scores["ces_high"])]
+    out["completed"] = scores["completed"].to_numpy()
+    out["response_rate"] = [_pct(v, lang) for v in scores["response_rate"]]
+    return out.reset_index(drop=True)
+
+
+def _fmt_change(metric: str, value, lang: str) -> str:
+    if pd.isna(value):
+        return "–"
+    return fmt_pp(value, lang) if metric == "csat" else f"{value:+.1f}"
+
+
+def _fmt_score(metric: str, value, lang: str) -> str:
+    return _pct(value, lang) if metric == "csat" else _fmt_nps(value, lang)
+
+
+def _fmt_p(p) -> str:
+    if pd.isna(p):
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def changes_display(family: pd.DataFrame, lang: str, period_kind: str) -> pd.DataFrame:
+    """A ``change_family`` frame for readers; cut columns that are empty throughout are left out."""
+    keep = [c for c in CUT_COLUMNS if c in family.columns and family[c].notna().any()]
+    out = family[keep].copy()
+    if "booked" in out.columns:
+        out["booked"] = [booked_label(v, lang) for v in out["booked"]]
+    out["metric"] = [t(f"satisfaction.metric.{m}", lang) for m in family["metric"]]
+    out["comparison"] = [t(f"satisfaction.comparison.{c}.{period_kind}", lang) for c in family["comparison"]]
+    out["baseline"] = [_fmt_score(m, v, lang) for m, v in zip(family["metric"], family["baseline"])]
+    out["value"] = [_fmt_score(m, v, lang) for m, v in zip(family["metric"], family["value"])]
+    out["change"] = [_fmt_change(m, v, lang) for m, v in zip(family["metric"], family["change"])]
+    out["p_adjusted"] = [_fmt_p(p) for p in family["p_adjusted"]]
+    out["significant"] = [t("common.yes" if s else "common.no", lang) for s in family["significant"]]
+    return out.reset_index(drop=True)
+
+
+def changes_lines(kpi: dict, lang: str) -> list[str]:
+    """How the change table tests and corrects (``satisfaction.say.changes``), with the configured
+    correction for many comparisons by its catalogue name (``book.value.<correction>``; the
+    config id itself only for a method the catalogue does not name) and α."""
+    correction = str(kpi["significance"]["correction"])
+    method = t(f"book.value.{correction}", lang) if has(f"book.value.{correction}") else correction
+    return [t("satisfaction.say.changes", lang, method=method, alpha=f"{float(kpi['significance']['alpha']):g}")]
+
+
+def _where(row: dict, lang: str, names) -> str:
+    parts = []
+    for col, key in (("centre_id", "centres"), ("channel_id", "channels"), ("service_id", "services")):
+        if col in row and pd.notna(row[col]):
+            parts.append(names(key, row[col]))
+    if "booked" in row and pd.notna(row["booked"]):
+        parts.append(booked_label(row["booked"], lang))
+    return " · ".join(parts) if parts else ""
+
+
+def alert_lines(family: pd.DataFrame, lang: str, period_kind: str, names) -> list[str]:
+    """One catalogue sentence per significant drop (largest first within each metric), or one
+    saying there is none. ``names(key, id)`` gives a configured item's display name."""
+    tested = int(family["p_value"].notna().sum())
+    found = drops(family)
+    if found.empty:
+        return [t("satisfaction.alert.none", lang, tests=tested)]
+    out = []
+    for r in found.to_dict("records"):
+        where = _where(r, lang, names) or t("satisfaction.alert.everywhere", lang)
+        out.append(t("satisfaction.alert.drop", lang, metric=t(f"satisfaction.metric.{r['metric']}", lang),
+                     where=where, baseline=_fmt_score(r["metric"], r["baseline"], lang),
+                     value=_fmt_score(r["metric"], r["value"], lang),
+                     change=_fmt_change(r["metric"], r["change"], lang),
+                     comparison=t(f"satisfaction.comparison.{r['comparison']}.{period_kind}", lang),
+                     p=_fmt_p(r["p_adjusted"])))
+    out.append(t("satisfaction.alert.family", lang, tests=tested))
+    return out
+
+
+def summary_lines(overall: pd.DataFrame, family: pd.DataFrame, lang: str, period_kind: str) -> list[str]:
+    """Catalogue sentences on the period's overall scores and their change against each baseline.
+
+    ``overall`` is ``scores_by(..., [])``; ``family`` a ``change_family`` including the ``[]`` cut
+    (rows with ``cut == ""``)."""
+    whole = family[family["cut"].eq("") & family["metric"].eq("csat")]
+    return _score_lines(overall.iloc[0], whole, lang, period_kind)
+
+
+def _score_lines(r, changes: pd.DataFrame, lang: str, period_kind: str) -> list[str]:
+    """The scores sentence for one row of ``scores_by``, then one sentence per CSAT change row."""
+    if r["responses"] == 0:
+        return [t("common.no_data", lang)]
+    out = [t("satisfaction.say.scores", lang, csat=_pct(r["csat"], lang), low=_pct(r["csat_low"], lang),
+             high=_pct(r["csat_high"], lang), responses=fmt_num(r["responses"], lang),
+             nps=_fmt_nps(r["nps"], lang), nps_low=_fmt_nps(r["nps_low"], lang),
+             nps_high=_fmt_nps(r["nps_high"], lang), ces=_fmt_ces(r["ces"], lang),
+             rate=_pct(r["response_rate"], lang))]
+    for c in changes.to_dict("records"):
+        verdict = t("common.significant" if c["significant"] else "common.not_significant", lang)
+        out.append(t("satisfaction.say.change", lang,
+                     comparison=t(f"satisfaction.comparison.{c['comparison']}.{period_kind}", lang),
+                     baseline=_pct(c["baseline"], lang), change=_fmt_change("csat", c["change"], lang),
+                     verdict=verdict, p=_fmt_p(c["p_adjusted"])))
+    return out
+
+
+def trend_lines(trend: pd.DataFrame, status: str, lang: str) -> list[str]:
+    """Catalogue sentences on the seasonal decomposition (or why there is none)."""
+    months = int(trend["csat"].notna().sum())
+    if status != "ok":
+        return [t("satisfaction.trend.too_short", lang, months=months)]
+    last = trend.iloc[-1]
+    year_ago = trend.iloc[-13] if len(trend) >= 13 else trend.iloc[0]
+    return [t("satisfaction.trend.ok", lang, months=months, trend=_pct(last["trend"], lang),
+              trend_before=_pct(year_ago["trend"], lang), change=_fmt_change("csat", last["trend"] - year_ago["trend"], lang),
+              seasonal=_fmt_change("csat", last["seasonal"], lang))]
+
+
+def trend_figure(series: pd.DataFrame, trend: pd.DataFrame, *, title: str, ylabel: str, observed: str,
+                 trend_label: str, interval: str):
+    """Monthly CSAT with its 95% band, and the STL trend when there is one (house style)."""
+    fig, ax = plots.figure(9, 3.8)
+    s = trend[["month"]].merge(series, on="month", how="left")
+    x = list(range(len(s)))
+    ax.fill_between(x, s["csat_low"] * 100, s["csat_high"] * 100, color=plots.PALETTE[0], alpha=0.15, label=interval)
+    ax.plot(x, s["csat"] * 100, marker="o", color=plots.PALETTE[0], label=observed)
+    if trend["trend"].notna().any():
+        ax.plot(x, trend["trend"] * 100, color=plots.PALETTE[1], linewidth=2.5, label=trend_label)
+    step = max(1, len(x) // 12)
+    ax.set_xticks(x[::step], list(s["month"])[::step], rotation=45, ha="right")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+def drivers_display(effects: pd.DataFrame, lang: str, names) -> pd.DataFrame:
+    """Driver effects for readers: the driver in words, odds ratio with its 95% interval."""
+    rows = []
+    for r in effects.itertuples(index=False):
+        label = t(f"satisfaction.drivers.term.{r.driver}", lang)
+        if r.driver in ("channel", "service"):
+            key = "channels" if r.driver == "channel" else "services"
+            label = t("satisfaction.drivers.versus", lang, level=names(key, r.driver_level),
+                      reference=names(key, r.driver_reference))
+        rows.append({"driver": label, "odds_ratio": f"{r.odds_ratio:.2f} ({r.odds_low:.2f} – {r.odds_high:.2f})",
+                     "p_value": _fmt_p(r.p_value)})
+    return pd.DataFrame(rows, columns=["driver", "odds_ratio", "p_value"])
+
+
+def driver_window(period, months: int = 6):
+    """The months the driver model is fitted on: the ``months`` calendar months ending with the
+    period's month (a week uses the month holding its last day). Returns ``(first, last)`` ``YYYY-MM``."""
+    last = pd.Period(period.month, freq="M")
+    return str(last - (months - 1)), str(last)
+
+
+# The ticket columns the satisfaction reports read: cuts, outcome, booking and the driver fields.
+TICKET_COLUMNS = ["ticket_id", "centre_id", "channel_id", "service_id", "outcome", "booked", "created_at",
+                  "started_at", "ended_at", "resolved_first_contact"]
+MONTHLY_CUTS = [[], ["centre_id"], ["channel_id"], ["service_id"], ["booked"]]
+WEEKLY_CUTS = [[], ["centre_id"], ["centre_id", "channel_id"], ["centre_id", "service_id"]]
+DRIVER_MONTHS = 6
+
+
+def history_since(period) -> dict[str, str]:
+    """First months a report loads: ``surveys`` from the same period last year (or the driver
+    window, if earlier); ``tickets`` a month before that, since a response may rate a ticket of
+    the month before. ``YYYY-MM`` strings."""
+    first = min(period.same_period_last_year().months[0], driver_window(period, DRIVER_MONTHS)[0])
+    before = str(pd.Period(first, freq="M") - 1)
+    return {"surveys": first, "tickets": before}
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """A fitted (or not) driver model: ``effects``, ``status``, ``rows`` and its window of months."""
+
+    effects: pd.DataFrame
+    status: str
+    rows: int
+    first: str
+    last: str
+
+
+def drivers(linked: pd.DataFrame, period, channel_order: list[str], service_order: list[str], kpi: dict,
+            months: int = DRIVER_MONTHS) -> Drivers:
+    """The driver model (``fit_drivers``) on responses submitted in the ``months`` months ending with
+    the period (``driver_window``), linked to their tickets."""
+    first, last = driver_window(period, months)
+    start = pd.Timestamp(f"{first}-01")
+    window = linked[(linked["submitted_at"] >= start) & (linked["submitted_at"] <= period.end)]
+    data = driver_data(window, tuple(kpi["csat"]["top_box"]))
+    effects, status = fit_drivers(data, channel_order, service_order)
+    rows = int(effects["model_rows"].iloc[0]) if len(effects) else int(len(data))
+    return Drivers(effects, status, rows, first, last)
+
+
+def driver_lines(result: Drivers, lang: str, names) -> list[str]:
+    """The model's window and its effects in plain words (``driver_sentences``)."""
+    labels = {"channel": _NamesView(names, "channels"), "service": _NamesView(names, "services")}
+    out = []
+    if result.status == "ok":
+        out.append(t("satisfaction.drivers.window", lang, rows=fmt_num(result.rows, lang),
+                     first=result.first, last=result.last))
+    return out + driver_sentences(result.effects, result.status, lang, labels)
+
+
+class _NamesView:
+    """``{id: name}``-like view over ``names(key, id)``."""
+
+    def __init__(self, names, key):
+        self.names, self.key = names, key
+
+    def get(self, item_id, default=None):
+        return self.names(self.key, item_id)
+
+
+# --- the weekly supervisors' report ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CentreWeek:
+    """A centre's section of the weekly report: ``centre_id``, ``lines`` and ``tables``."""
+
+    centre_id: str
+    lines: list[str]
+    tables: list[SectionTable]
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^a-z0-9_\-]", "_", str(text).lower())
+
+
+def centre_lines(scores: pd.DataFrame, family: pd.DataFrame, centre_id: str, lang: str, period_kind: str) -> list[str]:
+    """Catalogue sentences on one centre's scores in the period and the change of its CSAT."""
+    rows = family[family["cut"].eq("centre_id") & family["centre_id"].eq(centre_id) & family["metric"].eq("csat")]
+    return _score_lines(scores.iloc[0], rows, lang, period_kind)
+
+
+def weekly_sections(linked: pd.DataFrame, tickets: pd.DataFrame, feedback_frame: pd.DataFrame,
+                    staff: pd.DataFrame, period, family: pd.DataFrame, centres: list[str], kpi: dict,
+                    owners: dict[str, str], lang: str, follow_up_rows: int = 10) -> list[CentreWeek]:
+    """One section per centre for its supervisor: satisfaction and its change, the lowest-scoring
+    services and channels, the week's themes with examples, complaints to follow up and the
+    thank-you messages received with the staff they name.
+
+    ``linked`` surveys and ``feedback_frame`` (``feedback.as_of``) reach back as needed;
+    ``tickets`` are the week's; ``family`` the week's ``change_family``. The follow-up table shows
+    the ``follow_up_rows`` oldest (its CSV holds them all)."""
+    min_rank = int(kpi["csat"].get("min_responses_to_rank", 10))
+    sla = float(kpi["feedback"]["resolution_sla_days"])
+    week = within(linked, "submitted_at", period)
+    week_fb = within(feedback_frame, "received_at", period)
+    follow = fb.follow_up(feedback_frame, period.end, sla, owners)
+    comments = themes.comments(week, week_fb, tuple(kpi["csat"]["top_box"]))
+    sections = []
+    for centre in centres:
+        name = _safe_name(centre)
+        c_sv = week[week["centre_id"].eq(centre)]
+        c_tk = tickets[tickets["centre_id"].eq(centre)]
+        overall = scores_by(c_sv, c_tk, [], kpi)
+        lines = centre_lines(overall, family, centre, lang, period.kind)
+        tables = []
+        for by, key in (("service_id", "services"), ("channel_id", "channels")):
+            low = lowest(scores_by(c_sv, c_tk, [by], kpi), by, n=3, min_responses=min_rank)
+            shown = low[[by, "responses"]].assign(
+                csat=[_with_interval(_pct(v, lang), _pct(lo, lang), _pct(hi, lang))
+                      for v, lo, hi in zip(low["csat"], low["csat_low"], low["csat_high"])])
+            note = [] if len(low) else [t("weekly.say.too_few_to_rank", lang, n=min_rank)]
+            tables.append(SectionTable(f"weekly.h.lowest_{key}", f"weekly_{name}_lowest_{key}", low, shown, note))
+        c_comments = comments[comments["centre_id"].eq(centre)]
+        top = themes.top_themes(c_comments, ["kind"], n=2)
+        tables.append(SectionTable("weekly.h.themes", f"weekly_{name}_themes", top, themes.themes_display(top, lang),
+                                  [] if len(top) else [t("weekly.say.no_comments", lang)]))
+        ex = themes.examples(c_comments, top, ["kind"], per_theme=1)
+        tables.append(SectionTable("weekly.h.examples", f"weekly_{name}_examples", ex, themes.themes_display(ex, lang), []))
+        c_follow = follow[follow["centre_id"].eq(centre)].reset_index(drop=True)
+        tables.append(SectionTable("weekly.h.follow_up", f"weekly_{name}_follow_up", c_follow,
+                                  fb.follow_up_display(c_follow, lang, follow_up_rows),
+                                  fb.follow_up_lines(c_follow, sla, lang, follow_up_rows)))
+        c_fb = week_fb[week_fb["centre_id"].eq(centre)]
+        staff_thanks = fb.thank_you_staff(c_fb, staff)
+        count = int(len(fb.thank_yous(c_fb)))
+        tables.append(SectionTable("weekly.h.thanks", f"weekly_{name}_thanks", staff_thanks,
+                                  fb.staff_display(staff_thanks, lang),
+                                  [t("weekly.say.thanks", lang, n=fmt_num(count, lang))]))
+        sections.append(CentreWeek(centre, lines, tables))
+    return sections
+
+
+def last_months(period, n: int = 12) -> list[str]:
+    """The ``n`` calendar months ending with the period's month, oldest first (``YYYY-MM``)."""
+    return months_back(period.month, n)

@@ -1,0 +1,496 @@
+"""Channel KPIs on ticket frames (DESIGN.md "KPI definitions"). Pure: frames in, frames out.
+
+Every KPI is computed per ticket first (flags and durations in seconds, ``ticket_measures``)
+and then pooled over any cut (``kpi_table``): a cut is any combination of ticket columns
+(``centre_id``, ``channel_id``, ``service_id`` …) and the calendar keys ``month``, ``day``,
+``weekday`` and ``hour`` taken from ``created_at``. Pooling per ticket means a centre's service
+level judges each ticket against its own channel's threshold.
+
+Definitions (config ``kpi``, printed on the Methods page with ``kpi.version``):
+
+- completion rate = (completed + referred) ÷ (all transactions − no-shows);
+- wait = started_at − created_at, for served tickets on channels with a queue; median and P90
+  (linear interpolation between order statistics, numpy's default);
+- service level = served tickets whose wait is within their channel kind's threshold ÷ served
+  tickets (variant ``served_only``), or ÷ (served + abandons that are not short) (variant
+  ``offered``); channels without a threshold (self-service) are left out: NaN;
+- handle time = ended_at − started_at, the mean over served tickets (average handle time);
+- abandonment = abandons that are not short ÷ offered, where offered = all transactions on a
+  queued channel − no-shows − short abandons;
+- no-shows = booked tickets with outcome no_show ÷ booked tickets;
+- first-contact resolution = served tickets resolved at first contact ÷ served tickets whose
+  resolution is recorded;
+- digital take-up = completed on virtual channels (and, by default, assisted-digital ones) ÷
+  all completed (UK Service Standard).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from ..base import plots
+from ..base.messages import fmt_duration, fmt_num, fmt_pct, fmt_pp, t
+from ..base.periods import shift_month
+
+SERVED_OUTCOMES = ("completed", "transferred", "referred")
+CALENDAR_KEYS = ("month", "day", "weekday", "hour")
+
+# Counts pooled per cut, then the KPIs derived from them (the column order of kpi_table).
+COUNT_COLUMNS = ["transactions", "completed", "referred", "no_shows", "appointments", "appointment_no_shows", "abandoned",
+                 "short_abandons", "offered", "served", "queued_served", "sl_met", "sl_base", "fcr_known",
+                 "fcr_yes", "digital", "assisted_digital"]
+KPI_COLUMNS = ["completion_rate", "wait_p50", "wait_p90", "service_level", "handle_mean", "abandonment",
+               "no_show_rate", "fcr", "virtual_share"]
+# Which direction is better, for comparisons and alerts.
+HIGHER_IS_BETTER = {"completion_rate": True, "service_level": True, "fcr": True, "virtual_share": True,
+                    "wait_p50": False, "wait_p90": False, "handle_mean": False, "abandonment": False,
+                    "no_show_rate": False}
+SHARE_KPIS = ("completion_rate", "service_level", "abandonment", "no_show_rate", "fcr", "virtual_share")
+DURATION_KPIS = ("wait_p50", "wait_p90", "handle_mean")
+# The ticket columns every KPI above needs (``store.load(..., columns=TICKET_COLUMNS)``): the
+# channels chapter and the daily report load exactly these.
+TICKET_COLUMNS = ["centre_id", "channel_id", "service_id", "created_at", "booked", "called_at", "started_at",
+                  "ended_at", "outcome", "resolved_first_contact", "assisted_digital"]
+
+
+@dataclass(frozen=True)
+class KpiSettings:
+    """The KPI settings of one config version, resolved per channel.
+
+    ``thresholds`` maps a channel id to its service-level threshold in seconds; a channel
+    without one (self-service) has no queue and is left out of wait, service level and
+    abandonment.
+    """
+
+    thresholds: dict[str, float]
+    virtual_channels: tuple[str, ...]
+    variant: str = "served_only"
+    short_abandon_seconds: float = 0.0
+    assisted_counts: bool = True
+    version: str = ""
+    queued_channels: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        if self.variant not in ("served_only", "offered"):
+            raise ValueError(f"kpi.service_level.variant must be served_only or offered, not {self.variant!r}")
+        if not self.queued_channels:
+            object.__setattr__(self, "queued_channels", tuple(sorted(self.thresholds)))
+
+
+def settings(cfg) -> KpiSettings:
+    """``KpiSettings`` from a ``Config``: thresholds per channel from its kind (``kpi.service_level``)."""
+    kpi = cfg.kpi
+    by_kind = {str(k): float(v) for k, v in kpi["service_level"]["thresholds_seconds"].items()}
+    thresholds = {str(c["id"]): by_kind[str(c["kind"])] for c in cfg.raw["channels"] if str(c["kind"]) in by_kind}
+    return KpiSettings(
+        thresholds=thresholds,
+        virtual_channels=tuple(cfg.virtual_channels),
+        variant=str(kpi["service_level"].get("variant", "served_only")),
+        short_abandon_seconds=float(kpi.get("abandonment", {}).get("short_abandon_seconds", 0)),
+        assisted_counts=bool(kpi["digital_take_up"]["assisted_digital_counts_as_digital"]),
+        version=str(kpi.get("version", "")),
+    )
+
+
+def _is_digital(tickets: pd.DataFrame, virtual_channels, assisted_counts: bool) -> pd.Series:
+    digital = tickets["channel_id"].isin(list(virtual_channels))
+    if assisted_counts:
+        digital = digital | tickets["assisted_digital"].fillna(False).astype(bool)
+    return digital.astype(bool)
+
+
+def _seconds(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    return (later - earlier).dt.total_seconds().astype(float)
+
+
+def period_labels(timestamps: pd.Series, unit: str = "M") -> pd.Series:
+    """``YYYY-MM`` (unit ``M``) or ``YYYY-MM-DD`` (unit ``D``) of each timestamp, as strings.
+
+    Each distinct month or day is formatted once: strftime on every row is the slow part."""
+    stamps = pd.to_datetime(timestamps).to_numpy(dtype="datetime64[us]")
+    uniq, inverse = np.unique(stamps.astype(f"datetime64[{unit}]"), return_inverse=True)
+    labels = np.array([str(u) for u in uniq], dtype=object)
+    return pd.Series(labels[inverse.reshape(-1)], index=timestamps.index, dtype="str")
+
+
+def with_calendar(tickets: pd.DataFrame, keys) -> pd.DataFrame:
+    """``tickets`` with the calendar keys in ``keys`` added from ``created_at``:
+    ``month`` (``YYYY-MM``), ``day`` (``YYYY-MM-DD``), ``weekday`` (ISO 1–7), ``hour`` (0–23)."""
+    wanted = [k for k in keys if k in CALENDAR_KEYS and k not in tickets.columns]
+    if not wanted:
+        return tickets
+    created = pd.to_datetime(tickets["created_at"])
+    extra = {}
+    for key, unit in (("month", "M"), ("day", "D")):
+        if key in wanted:
+            extra[key] = period_labels(tickets["created_at"], unit)
+    if "weekday" in wanted:
+        extra["weekday"] = created.dt.isocalendar().day.astype(int).to_numpy()
+    if "hour" in wanted:
+        extra["hour"] = created.dt.hour.astype(int)
+    return tickets.assign(**extra)
+
+
+MEASURE_PREFIX = "kpi_"
+_MEASURES = [*COUNT_COLUMNS, "wait", "handle"]
+
+
+def prepare(tickets: pd.DataFrame, st: KpiSettings, calendar=("month",)) -> pd.DataFrame:
+    """``tickets`` with the calendar keys ``calendar`` and the per-ticket measures of
+    ``ticket_measures`` (as ``kpi_*`` columns) computed once, so that many ``kpi_table`` calls
+    on slices of one frame do not recompute them. The measures are used only under the same
+    settings ``st``; any other settings recompute them."""
+    frame = with_calendar(tickets, list(calendar))
+    m = ticket_measures(frame, st)
+    out = frame.assign(**{MEASURE_PREFIX + c: m[c].to_numpy() for c in _MEASURES})
+    out.attrs["kpi_settings"] = st
+    return out
+
+
+def _measures(frame: pd.DataFrame, st: KpiSettings) -> pd.DataFrame:
+    cols = [MEASURE_PREFIX + c for c in _MEASURES]
+    if frame.attrs.get("kpi_settings") == st and all(c in frame.columns for c in cols):
+        out = frame[cols].copy()
+        out.columns = _MEASURES
+        return out
+    return ticket_measures(frame, st)
+
+
+def abandon_seconds(tickets: pd.DataFrame) -> pd.Series:
+    """How long each abandoned customer waited before leaving, in seconds (NaN otherwise).
+
+    The ticket records the moment the customer left in ``ended_at`` (the demo generator's
+    convention, see ``helpers.demo``); without it, the last moment seen (``called_at``) is used,
+    and without either the abandon cannot be timed and is not treated as short.
+    """
+    left = tickets["ended_at"].fillna(tickets["called_at"]) if "called_at" in tickets else tickets["ended_at"]
+    waited = _seconds(left, tickets["created_at"])
+    return waited.where(tickets["outcome"].eq("abandoned"))
+
+
+def ticket_measures(tickets: pd.DataFrame, st: KpiSettings) -> pd.DataFrame:
+    """Per-ticket flags and durations behind every KPI (same index as ``tickets``).
+
+    Columns: the counts of ``COUNT_COLUMNS`` as 0/1 integers, and ``wait`` and ``handle`` in
+    seconds (NaN where the definition leaves the ticket out).
+    """
+    outcome = tickets["outcome"].astype(str)
+    channel = tickets["channel_id"].astype(str)
+    threshold = channel.map(st.thresholds).astype(float)
+    queued = channel.isin(list(st.queued_channels))
+    completed = outcome.eq("completed")
+    referred = outcome.eq("referred")
+    no_show = outcome.eq("no_show")
+    abandoned = outcome.eq("abandoned")
+    started = tickets["started_at"].notna()
+    served = outcome.isin(list(SERVED_OUTCOMES)) & started
+    booked = tickets["booked"].fillna(False).astype(bool)
+
+    short = abandoned & queued & abandon_seconds(tickets).lt(st.short_abandon_seconds).fillna(False)
+    long_abandon = abandoned & queued & ~short
+    offered = queued & ~no_show & ~short
+    wait = _seconds(tickets["started_at"], tickets["created_at"]).where(served & queued)
+    handle = _seconds(tickets["ended_at"], tickets["started_at"]).where(served)
+    has_threshold = threshold.notna()
+    sl_met = served & has_threshold & wait.le(threshold).fillna(False)
+    sl_base = served & has_threshold
+    if st.variant == "offered":
+        sl_base = sl_base | (long_abandon & has_threshold)
+    fcr_flag = tickets["resolved_first_contact"]
+    fcr_known = served & fcr_flag.notna()
+    fcr_yes = fcr_known & fcr_flag.fillna(False).astype(bool)
+    digital = completed & _is_digital(tickets, st.virtual_channels, st.assisted_counts)
+    assisted = completed & tickets["assisted_digital"].fillna(False).astype(bool)
+
+    flags = {
+        "transactions": pd.Series(True, index=tickets.index),
+        "completed": completed, "referred": referred, "no_shows": no_show, "appointments": booked,
+        "appointment_no_shows": booked & no_show, "abandoned": long_abandon, "short_abandons": short,
+        "offered": offered, "served": served, "queued_served": served & queued, "sl_met": sl_met,
+        "sl_base": sl_base, "fcr_known": fcr_known, "fcr_yes": fcr_yes, "digital": digital,
+        "assisted_digital": assisted,
+    }
+    out = pd.DataFrame({k: v.to_numpy(dtype=bool).astype(np.int64) for k, v in flags.items()}, index=tickets.index)
+    out["wait"] = wait.to_numpy()
+    out["handle"] = handle.to_numpy()
+    return out
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    num = num.astype(float)
+    den = den.astype(float)
+    return (num / den.where(den > 0)).astype(float)
+
+
+def derive(counts: pd.DataFrame) -> pd.DataFrame:
+    """The KPI shares from pooled counts (``COUNT_COLUMNS``); NaN where a denominator is 0."""
+    out = counts.copy()
+    out["completion_rate"] = _ratio(out["completed"] + out["referred"], out["transactions"] - out["no_shows"])
+    out["service_level"] = _ratio(out["sl_met"], out["sl_base"])
+    out["abandonment"] = _ratio(out["abandoned"], out["offered"])
+    out["no_show_rate"] = _ratio(out["appointment_no_shows"], out["appointments"])
+    out["fcr"] = _ratio(out["fcr_yes"], out["fcr_known"])
+    out["virtual_share"] = _ratio(out["digital"], out["completed"])
+    return out
+
+
+def kpi_table(tickets: pd.DataFrame, by: list[str], st: KpiSettings) -> pd.DataFrame:
+    """Every channel KPI per cut ``by`` (any ticket columns and calendar keys), sorted by the cut.
+
+    Returns ``by`` + ``COUNT_COLUMNS`` + ``KPI_COLUMNS``; with ``by=[]`` one row for everything.
+    Durations are seconds. A cut with no traffic does not appear; with no tickets at all and
+    ``by=[]`` the one row has zero counts and NaN KPIs.
+    """
+    by = list(by)
+    frame = with_calendar(tickets, by)
+    m = _measures(frame, st)
+    if by:
+        for key in by:
+            m[key] = frame[key]
+        grouped = m.groupby(by, observed=True, sort=True)
+        counts = grouped[COUNT_COLUMNS].sum()
+        durations = pd.DataFrame({
+            "wait_p50": grouped["wait"].quantile(0.5),
+            "wait_p90": grouped["wait"].quantile(0.9),
+            "handle_mean": grouped["handle"].mean(),
+        })
+        out = counts.join(durations).reset_index()
+    else:
+        counts = m[COUNT_COLUMNS].sum().to_frame().T
+        counts["wait_p50"] = m["wait"].quantile(0.5) if m["wait"].notna().any() else np.nan
+        counts["wait_p90"] = m["wait"].quantile(0.9) if m["wait"].notna().any() else np.nan
+        counts["handle_mean"] = m["handle"].mean() if m["handle"].notna().any() else np.nan
+        out = counts.reset_index(drop=True)
+    out = derive(out)
+    out = out.astype({c: np.int64 for c in COUNT_COLUMNS})
+    out = out.astype({c: float for c in KPI_COLUMNS})
+    return out[[*by, *COUNT_COLUMNS, *KPI_COLUMNS]]
+
+
+def in_month(tickets: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The tickets created in ``month`` (``YYYY-MM``)."""
+    created = pd.to_datetime(tickets["created_at"])
+    start = pd.Timestamp(f"{month}-01")
+    return tickets[((created >= start) & (created < start + pd.offsets.MonthBegin(1))).to_numpy()]
+
+
+def volumes(tickets: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Transactions (all tickets) and completed ones per cut ``by``, sorted by the cut."""
+    if tickets.empty:
+        return pd.DataFrame(columns=[*by, "transactions", "completed"]).astype({"transactions": int, "completed": int})
+    out = (
+        tickets.assign(_completed=tickets["outcome"].eq("completed"))
+        .groupby(by, observed=True, sort=True)
+        .agg(transactions=("ticket_id", "size"), completed=("_completed", "sum"))
+        .reset_index()
+    )
+    return out.astype({"transactions": int, "completed": int})
+
+
+def digital_take_up(tickets: pd.DataFrame, virtual_channels: list[str], assisted_counts: bool = True) -> dict:
+    """UK Service Standard digital take-up: completed on virtual channels ÷ all completed.
+
+    Assisted-digital transactions count as digital when ``assisted_counts`` (the config default).
+    Returns ``{"digital": int, "completed": int, "share": float}``; share is NaN with no completions.
+    """
+    done = tickets[tickets["outcome"].eq("completed")]
+    digital = int(_is_digital(done, virtual_channels, assisted_counts).sum())
+    completed = int(len(done))
+    return {"digital": digital, "completed": completed, "share": digital / completed if completed else float("nan")}
+
+
+# --- a month against its history (the channels chapter) ----------------------------------------
+
+SUMMARY_METRICS = ["transactions", "completion_rate", "wait_p50", "wait_p90", "service_level", "handle_mean",
+                   "abandonment", "no_show_rate", "fcr", "virtual_share"]
+TREND_METRICS = ["transactions", "service_level", "wait_p90", "abandonment", "handle_mean", "completion_rate"]
+SHOWN_COLUMNS = ["transactions", "completion_rate", "wait_p50", "wait_p90", "service_level", "abandonment",
+                 "handle_mean", "no_show_rate", "fcr", "virtual_share"]
+SUMMARY_COLUMNS = ["metric", "value", "previous", "last_year", "change_year", "mean_12m", "low_12m", "high_12m",
+                   "target"]
+
+
+def monthly_trend(tickets: pd.DataFrame, st: KpiSettings, month: str, by: list[str] | tuple = (),
+                  months: int = 12) -> pd.DataFrame:
+    """``kpi_table`` per month (and cut ``by``) for ``month`` and the ``months`` months before it:
+    the trend and the same month last year. Months without traffic are absent."""
+    first = shift_month(month, -months)
+    frame = with_calendar(tickets, ["month"])
+    frame = frame[((frame["month"] >= first) & (frame["month"] <= month)).to_numpy()]
+    return kpi_table(frame, ["month", *by], st)
+
+
+def targets(kpi: dict) -> dict[str, float]:
+    """The configured targets by KPI column (service level, abandonment maximum, take-up)."""
+    out = {}
+    if "target" in kpi.get("service_level", {}):
+        out["service_level"] = float(kpi["service_level"]["target"])
+    if "target_max" in kpi.get("abandonment", {}):
+        out["abandonment"] = float(kpi["abandonment"]["target_max"])
+    if "target" in kpi.get("digital_take_up", {}):
+        out["virtual_share"] = float(kpi["digital_take_up"]["target"])
+    return out
+
+
+def summary(trend: pd.DataFrame, month: str, kpi: dict | None = None) -> pd.DataFrame:
+    """One row per KPI of ``SUMMARY_METRICS`` from a ``monthly_trend`` frame without cuts: the
+    month's value, the previous month, the same month last year, change_year (value − last
+    year; relative for transactions), and the mean, lowest and highest of the 12 months before.
+    ``target`` from config where one is set (NaN otherwise)."""
+    by_month = trend.set_index("month")
+    before = by_month[by_month.index < month]
+    goals = targets(kpi or {})
+
+    def at(m, metric):
+        return float(by_month.loc[m, metric]) if m in by_month.index else float("nan")
+
+    rows = []
+    for metric in SUMMARY_METRICS:
+        value, last_year = at(month, metric), at(shift_month(month, -12), metric)
+        if metric == "transactions":
+            change = value / last_year - 1 if last_year else float("nan")
+        else:
+            change = value - last_year
+        hist = before[metric].astype(float)
+        rows.append({"metric": metric, "value": value, "previous": at(shift_month(month, -1), metric),
+                     "last_year": last_year, "change_year": change,
+                     "mean_12m": float(hist.mean()) if hist.notna().any() else float("nan"),
+                     "low_12m": float(hist.min()) if hist.notna().any() else float("nan"),
+                     "high_12m": float(hist.max()) if hist.notna().any() else float("nan"),
+                     "target": goals.get(metric, float("nan"))})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _formatter(metric: str, lang: str):
+    if metric in SHARE_KPIS:
+        return lambda v: fmt_pct(v, lang)
+    if metric in DURATION_KPIS:
+        return lambda v: fmt_duration(v, lang)
+    return lambda v: fmt_num(v, lang)
+
+
+def summary_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``summary`` for readers: KPI names from the catalogue, figures formatted by kind. The
+    duration rows (waits, handle time) pool every channel kind and are labelled as such."""
+    rows = []
+    for r in frame.to_dict("records"):
+        m = r["metric"]
+        f = _formatter(m, lang)
+        if m in SHARE_KPIS:
+            change = fmt_pp(r["change_year"], lang)
+        elif pd.isna(r["change_year"]):
+            change = "–"
+        elif m == "transactions":
+            change = f"{100 * r['change_year']:+.1f}%"
+        else:
+            change = f"{'+' if r['change_year'] >= 0 else '-'}{f(abs(r['change_year']))}"
+        label = t(f"channels.metric.{m}", lang)
+        if m in DURATION_KPIS:
+            # the summary pools every channel kind (seconds on the phone, hours by e-mail): say so
+            # on the row (Methods, ``methods.channels.12``)
+            label = t("channels.metric.pooled", lang, metric=label)
+        rows.append({"metric": label, "value": f(r["value"]), "previous": f(r["previous"]),
+                     "last_year": f(r["last_year"]), "change_year": change, "mean_12m": f(r["mean_12m"]),
+                     "low_12m": f(r["low_12m"]), "high_12m": f(r["high_12m"]),
+                     "target": f(r["target"]) if pd.notna(r["target"]) else ""})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def kpi_display(frame: pd.DataFrame, lang: str, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of a ``kpi_table`` frame for readers, each KPI formatted by kind (ids kept)."""
+    shown = frame[columns].copy()
+    for c in columns:
+        if c in KPI_COLUMNS or c in COUNT_COLUMNS:
+            f = _formatter(c, lang)
+            shown[c] = [f(v) for v in shown[c]]
+    return shown
+
+
+def pivot_display(frame: pd.DataFrame, metric: str, lang: str, index: str = "channel_id") -> pd.DataFrame:
+    """One KPI of a ``monthly_trend`` frame cut by ``index`` for readers: a row per ``index`` value
+    and a column per month, formatted by kind."""
+    wide = frame.pivot_table(index=index, columns="month", values=metric, aggfunc="first", dropna=False)
+    f = _formatter(metric, lang)
+    shown = pd.DataFrame({index: list(wide.index)})
+    for month in wide.columns:
+        shown[str(month)] = [f(v) for v in wide[month]]
+    return shown
+
+
+def summary_sentences(frame: pd.DataFrame, lang: str) -> list[str]:
+    """Catalogue sentences on the month's service level, P90 wait and abandonment, each against
+    its target and the same month last year (when there is one)."""
+    def last_year(r, fmt, change=True):
+        if pd.isna(r["last_year"]):
+            return ""
+        if change:
+            return t("channels.say.ly_change", lang, value=fmt(r["last_year"], lang), change=fmt_pp(r["change_year"], lang))
+        return t("channels.say.ly", lang, value=fmt(r["last_year"], lang))
+
+    row = frame.set_index("metric")
+    out = []
+    sl = row.loc["service_level"]
+    if pd.notna(sl["value"]):
+        key = "channels.say.service_level_met" if sl["value"] >= sl["target"] else "channels.say.service_level_missed"
+        out.append(t(key, lang, value=fmt_pct(sl["value"], lang), target=fmt_pct(sl["target"], lang),
+                     last_year=last_year(sl, fmt_pct)))
+    w = row.loc["wait_p90"]
+    if pd.notna(w["value"]):
+        out.append(t("channels.say.wait", lang, p50=fmt_duration(row.loc["wait_p50", "value"], lang),
+                     p90=fmt_duration(w["value"], lang), last_year=last_year(w, fmt_duration, change=False)))
+    a = row.loc["abandonment"]
+    if pd.notna(a["value"]):
+        key = "channels.say.abandonment_ok" if a["value"] <= a["target"] else "channels.say.abandonment_high"
+        out.append(t(key, lang, value=fmt_pct(a["value"], lang), target=fmt_pct(a["target"], lang),
+                     last_year=last_year(a, fmt_pct, change=False)))
+    return out or [t("common.no_data", lang)]
+
+
+def trend_titles(lang: str, metrics=None) -> dict[str, str]:
+    """The panel titles of ``trend_chart`` (catalogue ``channels.fig.panel.<metric>``)."""
+    return {m: t(f"channels.fig.panel.{m}", lang) for m in (metrics or TREND_METRICS)}
+
+
+def trend_chart(trend: pd.DataFrame, metrics: list[str], titles: dict[str, str], channel_labels: dict[str, str]):
+    """Small multiples, one panel per KPI in ``metrics``, a line per channel over the months of
+    a ``monthly_trend(..., by=["channel_id"])`` frame; durations in minutes. Labels come in
+    translated; channels in configured order (``channel_labels``)."""
+    months = sorted(trend["month"].unique())
+    cols = 3
+    rows_n = -(-len(metrics) // cols)
+    fig, axes = plots.figure(11, 3.0 * rows_n, nrows=rows_n, ncols=cols, squeeze=False)
+    x = {m: i for i, m in enumerate(months)}
+    for k, metric in enumerate(metrics):
+        ax = axes[k // cols][k % cols]
+        for i, ch in enumerate(channel_labels):
+            sel = trend[trend["channel_id"] == ch].sort_values("month")
+            if sel.empty or sel[metric].notna().sum() == 0:
+                continue
+            y = sel[metric].astype(float)
+            if metric in SHARE_KPIS:
+                y = 100 * y
+            elif metric in DURATION_KPIS:
+                y = y / 60
+            ax.plot([x[m] for m in sel["month"]], y, marker="o", markersize=2.5, linewidth=1.2,
+                    color=plots.PALETTE[i % len(plots.PALETTE)], label=channel_labels[ch])
+        ax.set_title(titles[metric], fontsize=9)
+        ticks = [i for i, m in enumerate(months) if (len(months) - 1 - i) % 3 == 0]
+        ax.set_xticks(ticks, [months[i] for i in ticks], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        if metric in ("wait_p50", "wait_p90"):
+            # email waits hours, phone seconds: only a log scale shows both
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+    for k in range(len(metrics), rows_n * cols):
+        axes[k // cols][k % cols].set_axis_off()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 7), frameon=False, fontsize=8,
+               bbox_to_anchor=(0.5, 0.02))
+    # fixed spacing: tight_layout would draw the whole figure once more
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.93, bottom=0.1, hspace=0.45, wspace=0.22)
+    return fig

@@ -1,0 +1,455 @@
+"""Verify: rebuild a period from its raw files in a clean folder and prove the outputs identical.
+
+``verify`` stages the config and the raw months the period may read (``stage_sources``),
+ingests them from scratch (``ingest_clean``, two chains at once when it pays), runs the
+period's notebooks with the runner (``rebuild``) and compares every output with the manifest
+(``pipeline.manifest``), naming what differs and which inputs, config, code or lock changed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..base.files import sha256_file
+from ..base.paths import CODE_ROOT, get_paths
+from ..base.periods import parse
+from ..data import ingest
+from . import runner
+from .manifest import (
+    LOCK_FILE,
+    MANIFEST_NAME,
+    short_digest,
+    code_hash,
+    config_hashes,
+    git_state,
+    lock_hash,
+    output_hashes,
+    period_inputs,
+    read_manifest,
+    read_manifest_file,
+)
+
+_MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+# below this many months a second ingest process costs more (start-up, imports) than it saves
+PARALLEL_MIN_MONTHS = 4
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of rebuilding one period and comparing it with its manifest."""
+
+    period: str
+    identical: list[str] = field(default_factory=list)
+    differing: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)    # in the manifest, not rebuilt
+    extra: list[str] = field(default_factory=list)      # rebuilt, not in the manifest
+    inputs_changed: list[dict] = field(default_factory=list)  # {path, change, recorded, current}
+    config_changed: list[dict] = field(default_factory=list)  # {path, change}
+    code: dict = field(default_factory=dict)  # recorded vs current sha256, commit, clean
+    lock: dict = field(default_factory=dict)
+    error: str | None = None  # the rebuild could not run (no manifest, bad input, failing cell)
+    notes: list[str] = field(default_factory=list)  # how the rebuild went, when worth saying
+    seconds: dict = field(default_factory=dict)     # wall time per step, for the benchmark only
+
+    @property
+    def total(self) -> int:
+        return len(self.identical) + len(self.differing) + len(self.missing)
+
+    @property
+    def ok(self) -> bool:
+        """Every recorded output rebuilt identical, nothing extra, and the same inputs read.
+
+        Inputs count too: a corrected raw file that happens to leave every output unchanged
+        still means the period was not built from the files the manifest names.
+        """
+        return (self.error is None and not self.differing and not self.missing and not self.extra
+                and not self.inputs_changed and self.total > 0)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def report(self) -> str:
+        """One line when identical; otherwise what differs and why."""
+        n = self.total
+        if self.ok:
+            lines = [f"{self.period}: {n} of {n} outputs identical"]
+            lines += [f"  note: {why}" for why in self._config_reasons() + self._code_reasons() + self._notes()]
+            return "\n".join(lines)
+        if self.error and n == 0:
+            lines = [f"{self.period}: NOT verified: {self.error}"]
+        else:
+            lines = [f"{self.period}: NOT verified: {len(self.identical)} of {n} outputs identical"]
+            if self.error:
+                lines.append(f"  rebuild failed: {self.error}")
+        lines += [f"  differs: {p}" for p in self.differing]
+        if self.error and self.missing and not (self.identical or self.differing):
+            # the rebuild stopped before any output: one line, not one per output
+            lines.append(f"  missing from rebuild: all {len(self.missing)} outputs")
+        else:
+            lines += [f"  missing from rebuild: {p}" for p in self.missing]
+        lines += [f"  not in manifest: {p}" for p in self.extra]
+        why = self._input_reasons() + self._config_reasons() + self._code_reasons()
+        if why:
+            lines.append("  why:")
+            lines += [f"    {w}" for w in why]
+        elif self.differing or self.extra:
+            lines.append("  why: inputs, config, code and lock are all as recorded, so an output is "
+                         "not deterministic; the notebook, table or figure named above needs fixing")
+        lines += [f"  note: {n}" for n in self._notes()]
+        return "\n".join(lines)
+
+    def _input_reasons(self) -> list[str]:
+        out = []
+        for c in self.inputs_changed:
+            if c["change"] == "changed":
+                rec, cur = c["recorded"], c["current"]
+                rows = "" if rec.get("rows") == cur.get("rows") else f", rows {rec.get('rows')} → {cur.get('rows')}"
+                out.append(f"input changed: {c['path']} (sha256 {short_digest(rec.get('sha256'))} → "
+                           f"{short_digest(cur.get('sha256'))}{rows})")
+            elif c["change"] == "missing":
+                out.append(f"input missing: {c['path']} (recorded sha256 {short_digest(c['recorded'].get('sha256'))})")
+            else:
+                out.append(f"input added: {c['path']} (not in the manifest)")
+        return out
+
+    def _config_reasons(self) -> list[str]:
+        return [f"config {c['change']}: {c['path']}" for c in self.config_changed]
+
+    def _notes(self) -> list[str]:
+        out = list(self.notes)
+        if self.code.get("recorded_clean") is False:
+            out.append("the recorded run was made from a work tree with uncommitted changes, so its commit "
+                       "alone does not identify the code; the code hash does")
+        return out
+
+    def _code_reasons(self) -> list[str]:
+        out = []
+        code = self.code
+        if code and code.get("recorded_sha256") != code.get("current_sha256"):
+            out.append(f"code differs: src/helpers and notebooks hash {short_digest(code.get('recorded_sha256'))} "
+                       f"→ {short_digest(code.get('current_sha256'))}")
+        if code and code.get("recorded_commit") != code.get("current_commit"):
+            out.append(f"code commit differs: {short_digest(code.get('recorded_commit'))} → "
+                       f"{short_digest(code.get('current_commit'))}")
+        if self.lock and self.lock.get("recorded") != self.lock.get("current"):
+            out.append(f"lock file differs: {LOCK_FILE} {short_digest(self.lock.get('recorded'))} → "
+                       f"{short_digest(self.lock.get('current'))}")
+        return out
+
+
+def compare_inputs(recorded: Sequence[Mapping], current: Sequence[Mapping]) -> list[dict]:
+    """Inputs whose sha256 or rows differ, or that are missing or added, sorted by path."""
+    rec = {r["path"]: r for r in recorded}
+    cur = {c["path"]: c for c in current}
+    out = []
+    for path in sorted(set(rec) | set(cur)):
+        a, b = rec.get(path), cur.get(path)
+        if a is None:
+            out.append({"path": path, "change": "added", "recorded": {}, "current": dict(b)})
+        elif b is None:
+            out.append({"path": path, "change": "missing", "recorded": dict(a), "current": {}})
+        elif (a.get("sha256"), a.get("rows")) != (b.get("sha256"), b.get("rows")):
+            out.append({"path": path, "change": "changed", "recorded": dict(a), "current": dict(b)})
+    return out
+
+
+def compare_config(recorded: Mapping[str, str], current: Mapping[str, str]) -> list[dict]:
+    """Config files changed, added or removed since the manifest, sorted by path."""
+    out = []
+    for path in sorted(set(recorded) | set(current)):
+        if path not in current:
+            out.append({"path": path, "change": "removed"})
+        elif path not in recorded:
+            out.append({"path": path, "change": "added"})
+        elif recorded[path] != current[path]:
+            out.append({"path": path, "change": "changed"})
+    return out
+
+
+def whole_file_inputs(manifest: Mapping) -> list[dict]:
+    """The manifest's inputs hashed as whole files (not those with a ``scope`` of rows in force)."""
+    return [dict(i) for i in manifest.get("inputs", []) if "scope" not in i]
+
+
+def raw_file_inputs(manifest: Mapping, root=None) -> list[dict]:
+    """The manifest's whole-file inputs re-hashed from the files as they are now (rows as recorded).
+
+    Used to name a changed file even when the rebuild cannot ingest it.
+    """
+    paths = get_paths(root)
+    out = []
+    for item in whole_file_inputs(manifest):
+        f = paths.root / item["path"]
+        if f.exists():
+            out.append({"path": item["path"], "sha256": sha256_file(f), "rows": item.get("rows")})
+    return out
+
+
+def months_read(period: str, root=None) -> list[str]:
+    """Raw month folders (``YYYY-MM``) that period ``period`` may read: every month up to its own."""
+    raw = get_paths(root).raw
+    last = parse(period).month
+    if not raw.exists():
+        return []
+    return sorted(d.name for d in raw.iterdir() if d.is_dir() and _MONTH_DIR.match(d.name) and d.name <= last)
+
+
+def stage_sources(period: str, src_root, dest_root) -> None:
+    """Copy into ``dest_root`` what a clean rebuild of ``period`` starts from.
+
+    ``config/``, the top-level raw files (registries, README) and every raw month folder up to
+    the period's month, as they are now: a corrected or added file shows up in the rebuild. No
+    processed store, no reports.
+    """
+    src, dest = get_paths(src_root), get_paths(dest_root)
+    shutil.copytree(src.config, dest.config, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    dest.raw.mkdir(parents=True, exist_ok=True)
+    if src.raw.exists():
+        for f in sorted(src.raw.iterdir()):
+            if f.is_file() and not f.name.startswith("."):
+                shutil.copy2(f, dest.raw / f.name)
+    for month in months_read(period, src.root):
+        shutil.copytree(src.month_raw(month), dest.month_raw(month), ignore=shutil.ignore_patterns(".*"))
+    # the lock travels for reference: the code (and its lock) come from the checkout
+    if (CODE_ROOT / LOCK_FILE).exists():
+        shutil.copy2(CODE_ROOT / LOCK_FILE, dest.root / LOCK_FILE)
+
+
+def _ingest_in_order(months: Sequence[str], root) -> str | None:
+    """Ingest ``months`` oldest first in ``root``; the first rejected month's report, else None."""
+    for month in months:
+        done = ingest.ingest_month(month, root)
+        if not done.ok:
+            return done.report()
+    return None
+
+
+def _split(months: Sequence[str], root) -> int:
+    """Where to cut ``months`` so that both chains take about as long.
+
+    A month's ingest costs about its raw bytes plus a little for every earlier month's ticket
+    ids it checks against (6% of their bytes, measured on the demo); the later chain also
+    starts a fresh interpreter, worth about one average month.
+    """
+    raw = get_paths(root).raw
+    sizes = [sum(f.stat().st_size for f in (raw / m).iterdir() if f.is_file()) for m in months]
+    costs, before = [], 0
+    for size in sizes:
+        costs.append(size + 0.06 * before)
+        before += size
+    start_up = sum(sizes) / len(sizes)
+    total, head, best, cut = sum(costs), 0.0, None, 1
+    for i in range(1, len(months)):
+        head += costs[i - 1]
+        slowest = max(head, total - head + start_up)
+        if best is None or slowest < best:
+            best, cut = slowest, i
+    return cut
+
+
+def _same_month(a: Path, b: Path) -> bool:
+    """Two processed month folders hold the same files with the same bytes."""
+    def listing(folder: Path) -> dict[str, str]:
+        return {p.relative_to(folder).as_posix(): sha256_file(p) for p in folder.rglob("*") if p.is_file()}
+    return a.is_dir() and b.is_dir() and listing(a) == listing(b)
+
+
+def _link_tree(src: Path, dest: Path) -> None:
+    """Copy a folder by hard links where the file system allows (the raw files are only read)."""
+    def link(a, b):
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+    shutil.copytree(src, dest, copy_function=link)
+
+
+def ingest_clean(work_root, hint_root=None, notes: list | None = None) -> None:
+    """Ingest every raw month staged in ``work_root``, with exactly the result of ingesting them
+    one by one, oldest first, in that clean folder. Raises RuntimeError with the first rejected
+    month's report.
+
+    Ingest of a month checks it against the months before it (ticket ids unique across months,
+    survey-to-ticket links), so the months form one chain. To use both cores, the chain is cut
+    in two: the later half is ingested at the same time in a side folder that starts from
+    ``hint_root``'s processed copies of the earlier months. That start is only a guess: it is
+    kept only if those copies turn out byte-identical to the earlier months just rebuilt from
+    raw, in which case the later half saw exactly what the sequential ingest would have seen.
+    Otherwise the later half is ingested again, in order, after the first (``notes`` says so).
+    Nothing of ``hint_root`` ever ends up in the rebuild.
+    """
+    work = get_paths(work_root)
+    months = ingest.raw_months(work.root)
+    hint = get_paths(hint_root) if hint_root is not None else None
+    cut = _split(months, work.root) if hint is not None and len(months) >= PARALLEL_MIN_MONTHS else 0
+    head, tail = months[:cut], months[cut:]
+    if not head or not all((hint.processed / m / "_ingest.json").is_file() for m in head):
+        problem = _ingest_in_order(months, work.root)
+        if problem:
+            raise RuntimeError(problem)
+        return
+
+    side = get_paths(Path(tempfile.mkdtemp(prefix="goldbook-verify-tail-", dir=work.root.parent)))
+    try:
+        shutil.copytree(work.config, side.config)
+        side.raw.mkdir(parents=True)
+        for f in work.raw.iterdir():
+            if f.is_file():
+                shutil.copy2(f, side.raw / f.name)
+        for m in tail:
+            _link_tree(work.month_raw(m), side.month_raw(m))
+        for m in head:  # the guess: what the earlier months should rebuild to
+            shutil.copytree(hint.processed / m, side.processed / m)
+
+        # a fresh interpreter: forking a process that holds pyarrow's threads is not safe
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            later = pool.submit(_ingest_in_order, tail, str(side.root))
+            problem = _ingest_in_order(head, work.root)
+            try:
+                tail_problem, tail_crash = later.result(), None
+            except Exception as exc:  # noqa: BLE001 - a broken guess can break the side ingest
+                tail_problem, tail_crash = None, exc
+        if problem:
+            raise RuntimeError(problem)
+        guessed_right = all(_same_month(work.processed / m, side.processed / m) for m in head)
+        if guessed_right and tail_crash is None:
+            if tail_problem:
+                raise RuntimeError(tail_problem)
+            for m in tail:
+                shutil.move(str(side.processed / m), str(work.processed / m))
+            return
+        if notes is not None and guessed_right:
+            # e.g. no second interpreter can start (a script read from standard input)
+            notes.append(f"the second ingest process failed ({type(tail_crash).__name__}); "
+                         f"the later months were ingested in order")
+        elif notes is not None:
+            notes.append(f"the processed store of {hint.rel(hint.processed)} differs from a rebuild of "
+                         f"{head[0]}..{head[-1]} from raw (not re-ingested since a raw file changed?); "
+                         f"the later months were ingested again in order")
+        problem = _ingest_in_order(tail, work.root)
+        if problem:
+            raise RuntimeError(problem)
+    finally:
+        shutil.rmtree(side.root, ignore_errors=True)
+
+
+def rebuild(period: str, work_root, languages: Sequence[str], *, hint_root=None,
+            seconds: dict | None = None, notes: list | None = None) -> None:
+    """Ingest the staged raw months in ``work_root`` (``ingest_clean``) and run the period's
+    notebooks there with the runner, forced, in ``languages``.
+
+    A rejected month or a failed run is raised as ``RuntimeError`` with its report. ``seconds``
+    receives the wall time of each step (for the benchmark).
+    """
+    started = time.perf_counter()
+    ingest_clean(work_root, hint_root, notes)
+    middle = time.perf_counter()
+    result = runner.run_period(period, root=work_root, langs=tuple(languages), force=True)
+    if seconds is not None:
+        seconds.update(ingest=middle - started, run=time.perf_counter() - middle)
+    if getattr(result, "ok", True) is False:
+        raise RuntimeError(str(getattr(result, "message", None) or result))
+
+
+def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_root=None) -> VerifyResult:
+    """Rebuild ``period`` in a clean temporary root and compare it with its manifest.
+
+    ``ok`` only when every recorded output is rebuilt with the same normalised sha256, nothing
+    extra appears and the inputs read are the recorded ones. Otherwise the result names each
+    differing, missing or extra output and why: changed/missing/added input files, changed
+    config files, a different code hash, commit or lock. ``manifest`` is the published manifest
+    to check against (default ``reports/<period>/manifest.json`` under the root: an auditor with
+    a fresh clone, the raw files and the published manifest passes its path). ``keep`` leaves
+    the temporary root in place for inspection; ``work_root`` chooses it (empty or absent).
+    """
+    paths = get_paths(root)
+    label = parse(period).label
+    result = VerifyResult(period=label)
+    if manifest is not None:
+        if not Path(manifest).is_file():
+            raise FileNotFoundError(f"no manifest at {manifest}")
+        manifest = read_manifest_file(manifest)
+    else:
+        manifest = read_manifest(label, paths.root)
+    if manifest is None:
+        result.error = f"no manifest at reports/{label}/{MANIFEST_NAME}; run `goldbook run {label}` first"
+        return result
+    recorded_period = (manifest.get("run") or {}).get("period")
+    if recorded_period != label:
+        result.error = f"the manifest given is for {recorded_period}, not {label}"
+        return result
+
+    recorded_outputs: dict = manifest.get("outputs", {})
+    git_now = git_state()
+    code_now = code_hash()
+    result.code = {
+        "recorded_sha256": (manifest.get("code") or {}).get("sha256"), "current_sha256": code_now["sha256"],
+        "recorded_commit": (manifest.get("code") or {}).get("commit"), "current_commit": git_now["commit"],
+        "recorded_clean": (manifest.get("code") or {}).get("clean"), "current_clean": git_now["clean"],
+    }
+    result.lock = {"recorded": (manifest.get("lock") or {}).get("sha256"), "current": lock_hash()["sha256"]}
+    result.config_changed = compare_config(manifest.get("config", {}), config_hashes(label, paths.root))
+
+    made_tmp = work_root is None
+    work = Path(tempfile.mkdtemp(prefix=f"goldbook-verify-{label}-")) if made_tmp else Path(work_root)
+    clock = time.perf_counter()
+    try:
+        languages = (manifest.get("run") or {}).get("languages") or ["en"]
+        try:
+            stage_sources(label, paths.root, work)
+            result.seconds["stage"] = time.perf_counter() - clock
+            rebuild(label, work, languages, hint_root=paths.root, seconds=result.seconds, notes=result.notes)
+        except Exception as exc:  # noqa: BLE001 - a failed rebuild is a verify finding, not a crash
+            result.error = _describe(exc)
+            if made_tmp and not keep:
+                result.notes.append(f"`goldbook verify {label} --keep` keeps the rebuild for inspection")
+        if keep or not made_tmp:
+            result.notes.append(f"the rebuild is in {work}")
+        # after a failed rebuild the store may be partial: hash the raw files themselves instead
+        rebuilt_inputs = _safe_inputs(label, work) if result.error is None else None
+        if rebuilt_inputs is None:
+            result.inputs_changed = compare_inputs(whole_file_inputs(manifest),
+                                                   raw_file_inputs(manifest, paths.root))
+        else:
+            result.inputs_changed = compare_inputs(manifest.get("inputs", []), rebuilt_inputs)
+        clock = time.perf_counter()
+        out_dir = get_paths(work).period_reports(label)
+        rebuilt = output_hashes(out_dir, roots=[work]) if out_dir.exists() else {}
+        for name in sorted(set(recorded_outputs) | set(rebuilt)):
+            if name not in rebuilt:
+                result.missing.append(name)
+            elif name not in recorded_outputs:
+                result.extra.append(name)
+            elif rebuilt[name] == recorded_outputs[name]:
+                result.identical.append(name)
+            else:
+                result.differing.append(name)
+        result.seconds["compare"] = time.perf_counter() - clock
+    finally:
+        if made_tmp and not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _safe_inputs(period: str, root) -> list[dict] | None:
+    try:
+        return period_inputs(period, root)
+    except Exception:  # noqa: BLE001 - no processed store in the rebuild: the caller falls back
+        return None
+
+
+def _describe(exc: BaseException) -> str:
+    """The error's own report (ingest and the runner write clear ones), else its type."""
+    return str(exc).strip() or type(exc).__name__
+
+

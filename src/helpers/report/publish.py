@@ -1,0 +1,143 @@
+"""The edge where a report shows things to readers and writes them for analysts.
+
+A notebook makes one ``Report`` and calls it: ``heading`` and ``say`` print catalogue messages,
+``table`` displays a frame (escaped, stable ids, names instead of ids) and writes the same rows
+as CSV under ``reports/<period>/tables/``, ``figure`` displays a figure as deterministic SVG and
+writes it under ``reports/<period>/figures/<lang>/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pandas as pd
+from IPython.display import HTML, SVG, Markdown, display
+
+from ..base import messages, plots
+from ..base.config import load_config
+from ..base.files import write_atomic
+from ..base.messages import escape_markdown
+from ..base.paths import get_paths
+from ..base.periods import Period, parse
+
+__all__ = ["ID_COLUMNS", "Report", "table_csv"]
+
+# Columns whose ids are shown with the configured names; CSV keeps the ids.
+ID_COLUMNS = {
+    "centre_id": "centres",
+    "channel_id": "channels",
+    "service_id": "services",
+    "category": "feedback_categories",
+    "owner": "departments",
+}
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+
+
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """The analyst's CSV of a table: UTF-8, ``\\n`` line ends, no index, fixed float format."""
+    return frame.to_csv(index=False, lineterminator="\n", float_format="%.6g").encode("utf-8")
+
+
+class Report:
+    """One notebook's view of one period in one language."""
+
+    def __init__(self, period: str | Period, lang: str, root: str | os.PathLike = ".", notebook: str = "report"):
+        self.period = period if isinstance(period, Period) else parse(str(period))
+        self.lang = messages.check_lang(lang)
+        self.paths = get_paths(root)
+        self.cfg = load_config(self.paths.root)
+        self.notebook = notebook
+        plots.apply_style()
+
+    # --- text ----------------------------------------------------------------------------
+    def t(self, key: str, **values) -> str:
+        return messages.t(key, self.lang, **values)
+
+    def heading(self, key: str, level: int = 2, **values) -> None:
+        display(Markdown(f"{'#' * level} {self.t(key, **values)}"))
+
+    def say(self, key: str, **values) -> None:
+        """Display a catalogue sentence; values are escaped so data can never become markup."""
+        safe = {k: escape_markdown(v) if isinstance(v, str) else v for k, v in values.items()}
+        display(Markdown(self.t(key, **safe)))
+
+    def lines(self, sentences: list[str]) -> None:
+        """Display sentences already built from the catalogue by a helper, one paragraph each.
+
+        No sentences, no output: an empty ``Markdown`` would be published as its Python repr.
+        """
+        if not sentences:
+            return
+        display(Markdown("\n\n".join(sentences)))
+
+    def labels(self, key: str) -> dict[str, str]:
+        """``{id: display name}`` for every configured item of ``key`` (``centres``, ``channels`` …)."""
+        return {i: self.name(key, i) for i in self.cfg.ids(key)}
+
+    def name(self, key: str, item_id: str) -> str:
+        """A configured item's display name (``key`` is ``centres``, ``channels`` …)."""
+        return self.cfg.name(key, item_id, self.lang)
+
+    @property
+    def title(self) -> str:
+        return messages.period_title(self.period, self.lang)
+
+    # --- tables --------------------------------------------------------------------------
+    def labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame for readers: configured names instead of ids, catalogue column labels."""
+        shown = frame.copy()
+        for column, key in ID_COLUMNS.items():
+            if column in shown.columns:
+                shown[column] = [self.name(key, v) if pd.notna(v) else "" for v in shown[column]]
+        shown.columns = [self.t(f"col.{c}") if messages.has(f"col.{c}") else str(c) for c in shown.columns]
+        return shown
+
+    def table(self, frame: pd.DataFrame, name: str, *, formats: dict | None = None,
+              shown: pd.DataFrame | None = None, write: bool = True) -> None:
+        """Write ``frame`` to ``tables/<name>.csv`` and display it escaped, with a stable id.
+
+        ``shown`` is an alternative frame for readers (e.g. figures already formatted by a
+        helper); ``formats`` maps a column id to a callable ``value -> str`` (e.g. a share as a %).
+        """
+        if not _NAME_RE.match(name):
+            raise ValueError(f"table name {name!r}: use lower-case letters, digits, '_' and '-'")
+        if write:
+            write_atomic(self.paths.period_reports(self.period.label) / "tables" / f"{name}.csv", table_csv(frame))
+        shown = (frame if shown is None else shown).copy()
+        for column, fmt in (formats or {}).items():
+            if column in shown.columns:
+                shown[column] = [fmt(v) for v in shown[column]]
+        shown = self.labelled(shown)
+        styler = (
+            shown.style.set_uuid(name.replace("-", "_"))
+            .hide(axis="index")
+            .format(escape="html", na_rep="–", precision=1)
+            .set_table_attributes('class="goldbook-table"')
+        )
+        display(HTML(styler.to_html()))
+
+    def sections(self, sections, heading: str, level: int = 3) -> None:
+        """Display computed per-centre sections (e.g. ``satisfaction.CentreWeek``): for each, the
+        ``heading`` message with the centre's name, its ``lines``, then each of its ``tables``
+        (``heading`` key, ``note`` lines, ``frame`` written as CSV, ``shown`` displayed), then its
+        ``figures`` if it has any (``(figure, name)`` pairs, as ``figure`` takes them)."""
+        for section in sections:
+            self.heading(heading, level=level, centre=self.name("centres", section.centre_id))
+            self.lines(section.lines)
+            for part in section.tables:
+                self.heading(part.heading, level=level + 1)
+                self.lines(part.note)
+                self.table(part.frame, part.name, shown=part.shown)
+            for fig, name in getattr(section, "figures", ()):
+                self.figure(fig, name)
+
+    # --- figures -------------------------------------------------------------------------
+    def figure(self, fig, name: str) -> None:
+        """Display ``fig`` as SVG and write it to ``figures/<lang>/<name>.svg``; closes the figure."""
+        if not _NAME_RE.match(name):
+            raise ValueError(f"figure name {name!r}: use lower-case letters, digits, '_' and '-'")
+        svg = plots.to_svg(fig)
+        write_atomic(self.paths.period_reports(self.period.label) / "figures" / self.lang / f"{name}.svg",
+                     svg.encode("utf-8"))
+        display(SVG(data=svg))
