@@ -45,12 +45,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from recognition_validation import read_table as read_raw  # noqa: E402 - one raw-CSV reader
 
-from helpers.data import contract
-from helpers.demo import generate as demo
-from helpers.chapters import initiatives
-from helpers.measures import kpis  # noqa: E402
 from helpers.base.config import load_config  # noqa: E402
 from helpers.base.paths import CODE_ROOT  # noqa: E402
+from helpers.chapters import initiatives  # noqa: E402
+from helpers.data import contract  # noqa: E402
+from helpers.demo import generate as demo  # noqa: E402
+from helpers.measures import kpis  # noqa: E402
 
 PERIOD = "2024-12"
 COVERAGE_GOAL = 0.85

@@ -37,12 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import pandas as pd  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
-from helpers.data import contract
-from helpers.demo import generate as demo
-from helpers.chapters import recognition  # noqa: E402
 from helpers.base.config import load_config  # noqa: E402
 from helpers.base.paths import CODE_ROOT  # noqa: E402
 from helpers.base.periods import months_between, parse  # noqa: E402
+from helpers.chapters import recognition  # noqa: E402
+from helpers.data import contract  # noqa: E402
+from helpers.demo import generate as demo  # noqa: E402
 
 RHO_GOAL = 0.70
 MARGIN_GOAL = 0.05

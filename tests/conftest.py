@@ -20,7 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT, get_paths
+from helpers.data import ingest
+from helpers.demo import generate as demo
+from helpers.pipeline import runner
 
 DEMO = {"seed": 7, "start": "2024-01", "end": "2024-02", "scale": 0.05}
 
@@ -42,10 +46,6 @@ def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, build) -> Path:
 
 
 def _build_demo(root: Path) -> None:
-    from helpers.demo import generate as demo
-    from helpers.data import ingest
-    from helpers.base.config import load_config
-
     shutil.copytree(CODE_ROOT / "config", root / "config")
     demo.generate(get_paths(root).raw, cfg=load_config(root), **DEMO)
     rejected = [r.report() for r in ingest.ingest_all(root) if not r.ok]
@@ -59,8 +59,6 @@ def demo_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory, demo_root) -> Path:
-    from helpers.pipeline import runner
-
     def build(root: Path) -> None:
         shutil.copytree(demo_root, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".ready"))
         failed = [r.message for r in runner.run_all(root, progress=lambda line: None) if not r.ok]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.chapters import adoption
+from helpers.chapters import adoption, adoption_view
 from helpers.measures import kpis
 
 ST = kpis.KpiSettings(thresholds={"walk_in": 900.0, "phone": 20.0, "whatsapp": 60.0},
@@ -68,7 +68,7 @@ def test_services_lag_against_the_month_and_last_year():
     assert cert.last_year_share == 1.0 and wage.change_year == pytest.approx(2 / 3)
     assert list(adoption.lagging(s, 0.0)["service_id"]) == ["cert"]
     assert adoption.lagging(s, 0.05).empty
-    lines = adoption.service_sentences(s, "en", {"cert": "Certificates"}, threshold=0.01)
+    lines = adoption_view.service_sentences(s, "en", {"cert": "Certificates"}, threshold=0.01)
     assert "Certificates at 60.0% (-2.5 pp)" in lines[0]
 
 
@@ -108,7 +108,7 @@ def test_progress_by_hand():
     assert adoption.progress(s, "2023-06", 0.50, 2023, fc).iloc[0].chance == pytest.approx(0.5)
     fc["mean_logit"] = 1.0                                           # one standard error above
     assert adoption.progress(s, "2023-06", 0.50, 2023, fc).iloc[0].chance == pytest.approx(0.8413, abs=1e-4)
-    text = adoption.progress_sentences(adoption.progress(s, "2023-06", 0.50, 2023, fc), "en")
+    text = adoption_view.progress_sentences(adoption.progress(s, "2023-06", 0.50, 2023, fc), "en")
     assert "on track" in text[0] and "+0.8 pp a month" in text[0] and "about 84%" in text[1]
 
 
@@ -165,7 +165,7 @@ def test_forecast_with_backtest_headline():
     h, mae, origins = r.headline_error
     assert (h, origins) == (3, 1)                                         # the longest the history allows
     assert mae == pytest.approx(r.backtest[r.backtest.h == 3]["error"].abs().mean())
-    text = adoption.forecast_sentences(r, "en")
+    text = adoption_view.forecast_sentences(r, "en")
     assert "2024-12" in text[0] and "3 months ahead" in text[1] and "9 months ahead" in text[1]
     short = adoption.forecast_with_backtest(RISING.iloc[:8], "2023-08")
     assert short.status == "too_short" and short.headline_error[2] == 0
@@ -205,7 +205,7 @@ def test_safeguard_verdicts():
     assert g.loc["phone", "verdict"] == "worse"
     assert g.loc["whatsapp", "verdict"] == "held" and g.loc["whatsapp", "csat_now"] == pytest.approx(0.82)
     assert g.loc["eservices", "verdict"] == "too_few"                  # no queue, no responses
-    text = adoption.safeguard_sentences(g.reset_index(), ["2024-03"], ["2023-03"], "en", {"phone": "Phone"})
+    text = adoption_view.safeguard_sentences(g.reset_index(), ["2024-03"], ["2023-03"], "en", {"phone": "Phone"})
     assert "Phone (+50% completions): service got worse" in text[1]
 
 
@@ -221,10 +221,11 @@ def test_safeguard_windows():
 
 def test_share_sentences_say_only_what_is_known():
     s = adoption.monthly(MARCH, ST, "2024-03", "2024-03")
-    assert adoption.share_sentences(s, "2024-03", "en")[0] == "Digital take-up was 62.5% of completed transactions."
+    assert adoption_view.share_sentences(s, "2024-03", "en")[0] == \
+        "Digital take-up was 62.5% of completed transactions."
     longer = pd.concat([series([0.5] * 12, first="2023-03").assign(channel_share=0.45, assisted_share=0.05),
                         s], ignore_index=True)
-    text = adoption.share_sentences(longer, "2024-03", "en")
+    text = adoption_view.share_sentences(longer, "2024-03", "en")
     assert text[0].endswith("against 50.0% the month before (+12.5 pp) and 50.0% a year before (+12.5 pp).")
     assert text[1] == ("Virtual channels carried 50.0%; staff-assisted digital transactions at the walk-in "
                        "centres added 12.5%.")

@@ -6,39 +6,39 @@ import json
 import os
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from test_headline import VIRTUAL, _month, _scores
 
-from helpers.book import pages as book
 from helpers.base import messages
-from helpers.book.pages import ReportIndex, ReportNotebook
-from helpers.base.paths import CODE_ROOT
+from helpers.base.config import load_config
+from helpers.base.paths import CODE_ROOT, get_paths
 from helpers.base.periods import parse
-
+from helpers.book import build, check, chrome, pages, toc
+from helpers.book.toc import ReportIndex, ReportNotebook
+from helpers.chapters import headline
+from helpers.report import publish
+from helpers.report.publish import table_csv
 
 # --- small pure pieces ---------------------------------------------------------------------------
 
 def test_page_language_from_the_page_path():
-    assert book.page_language("ar/months/2024-03") == "ar"
-    assert book.page_language("en/methods") == "en"
-    assert book.page_language("reports/2024-03/ar/01_overview") == "ar"
-    assert book.page_language("reports/2024-W05/en/01_overview") == "en"
-    assert book.page_language("index") is None
-    assert book.page_language("reports/2024-03/tables/x") is None
+    assert toc.page_language("ar/months/2024-03") == "ar"
+    assert toc.page_language("en/methods") == "en"
+    assert toc.page_language("reports/2024-03/ar/01_overview") == "ar"
+    assert toc.page_language("reports/2024-W05/en/01_overview") == "en"
+    assert toc.page_language("index") is None
+    assert toc.page_language("reports/2024-03/tables/x") is None
 
 
 def _real_headline_csv(tmp_path: Path) -> Path:
     """``overview_headline.csv`` as the overview chapter writes it, from real ``headline()`` output
     on the hand-worked month of ``test_headline`` (1,200 transactions, 60% virtual, 85% CSAT)."""
-    from test_headline import VIRTUAL, _month, _scores
-
-    from helpers.chapters import headline
-    from helpers.report.publish import table_csv
-
     kpi = {"digital_take_up": {"assisted_digital_counts_as_digital": True, "target": 0.6},
            "csat": {"top_box": [4, 5], "confidence": 0.95, "target": 0.9}, "significance": {"alpha": 0.05}}
     frame = headline.headline(_month(1000, 600, abandoned=200), _scores(850, 1000), _month(1000, 550),
@@ -49,9 +49,9 @@ def _real_headline_csv(tmp_path: Path) -> Path:
 
 
 def test_headline_table_renders_the_chapters_csv_in_each_language(tmp_path):
-    rows = book.read_csv_records(_real_headline_csv(tmp_path))
+    rows = pages.read_csv_records(_real_headline_csv(tmp_path))
     assert rows[0]["value"] == "1200" and rows[1]["significant"] == "True"     # strings, as read
-    en = book.headline_table(rows, "en").splitlines()
+    en = pages.headline_table(rows, "en").splitlines()
     # p-values worked out in test_headline: 0.0237 and 2.2e-5 (virtual share), 0.2225 and 0.00326 (CSAT)
     assert en[0] == ("| Measure | Value | Previous month | Change | 95% interval | Same month last year | "
                      "Change in a year | Target | p-value | Significant | p-value (last year) | "
@@ -61,45 +61,43 @@ def test_headline_table_renders_the_chapters_csv_in_each_language(tmp_path):
                      "0.024 | statistically significant | &lt; 0.001 | statistically significant |")
     assert en[4] == ("| CSAT (share scoring 4–5) | 85.0% | 83.0% | +2.0 pp | 82.7% – 87.1% | 80.0% | +5.0 pp | "
                      "90.0% | 0.223 | within normal variation | 0.003 | statistically significant |")
-    ar = book.headline_table(rows, "ar")
+    ar = pages.headline_table(rows, "ar")
     assert "| المعاملات | 1,200 | 1,000 | +200 |" in ar and "+5.0 نقطة مئوية" in ar and "ذو دلالة إحصائية" in ar
-    assert book.headline_table([], "en") == ""
+    assert pages.headline_table([], "en") == ""
 
 
 def test_headline_table_escapes_unknown_text_from_the_csv():
     rows = [{"metric": "<b>x|y</b>", "value": "3", "significant": "True"}]
-    table = book.headline_table(rows, "en")
+    table = pages.headline_table(rows, "en")
     assert table.splitlines()[2] == "| &lt;b&gt;x\\|y&lt;/b&gt; | 3 | statistically significant |"
 
 
 def test_book_escapes_with_the_one_escaper():
-    from helpers.report import publish
-
-    assert book.escape_markdown is publish.escape_markdown
-    assert not hasattr(book, "md_escape")
+    assert pages.escape_markdown is publish.escape_markdown
+    assert not hasattr(pages, "md_escape")
 
 
 def test_link_is_relative_to_the_page():
-    assert book.link("Overview", "reports/2024-03/en/01_overview.ipynb", "en/months/2024-03.md") == \
+    assert pages.link("Overview", "reports/2024-03/en/01_overview.ipynb", "en/months/2024-03.md") == \
         "[Overview](../../reports/2024-03/en/01_overview.ipynb)"
-    assert book.link("a [b]", "en/methods.md", "index.md") == "[a \\[b\\]](en/methods.md)"
+    assert pages.link("a [b]", "en/methods.md", "index.md") == "[a \\[b\\]](en/methods.md)"
 
 
 def test_setting_values_for_readers():
-    assert book.setting_value("service_level.thresholds_seconds.walk_in", 900, "en") == "15.0 min"
-    assert book.setting_value("csat.target", 0.9, "en") == "90%"
-    assert book.setting_value("nps.promoters", [9, 10], "en") == "9–10"
-    assert book.setting_value("x.scores", [3, 5], "en") == "3, 5"
+    assert pages.setting_value("service_level.thresholds_seconds.walk_in", 900, "en") == "15.0 min"
+    assert pages.setting_value("csat.target", 0.9, "en") == "90%"
+    assert pages.setting_value("nps.promoters", [9, 10], "en") == "9–10"
+    assert pages.setting_value("x.scores", [3, 5], "en") == "3, 5"
     # [low, high] under a range setting is a range, consecutive or not
-    assert book.setting_value("nps.detractors", [0, 6], "en") == "0–6"
-    assert book.setting_value("nps.promoters", [9, 10], "ar") == "9–10"
-    assert book.setting_value("x.scores", [0, 6], "en") == "0, 6"
-    assert book.setting_value("csat.top_box", [4, 5], "en") == "4–5"
-    assert book.setting_value("feedback.resolution_sla_days", 5, "en") == "5 days"
-    assert book.setting_value("digital_take_up.assisted_digital_counts_as_digital", True, "ar") == "نعم"
-    assert book.setting_value("service_level.variant", "served_only", "en").startswith("served only")
-    assert book.setting_label("service_level.thresholds_seconds.phone", "en") == "Service-level threshold: phone"
-    assert book.setting_label("new.thing", "en") == "`new.thing`"
+    assert pages.setting_value("nps.detractors", [0, 6], "en") == "0–6"
+    assert pages.setting_value("nps.promoters", [9, 10], "ar") == "9–10"
+    assert pages.setting_value("x.scores", [0, 6], "en") == "0, 6"
+    assert pages.setting_value("csat.top_box", [4, 5], "en") == "4–5"
+    assert pages.setting_value("feedback.resolution_sla_days", 5, "en") == "5 days"
+    assert pages.setting_value("digital_take_up.assisted_digital_counts_as_digital", True, "ar") == "نعم"
+    assert pages.setting_value("service_level.variant", "served_only", "en").startswith("served only")
+    assert pages.setting_label("service_level.thresholds_seconds.phone", "en") == "Service-level threshold: phone"
+    assert pages.setting_label("new.thing", "en") == "`new.thing`"
 
 
 def _index(*specs) -> ReportIndex:
@@ -110,9 +108,9 @@ def test_toc_parts_months_newest_first_notebooks_in_file_order():
     reports = _index(("2024-01", "en", "02_b"), ("2024-01", "en", "01_a"), ("2024-02", "en", "01_a"),
                      ("2024-02", "ar", "01_a"), ("2024-W05", "en", "01_a"), ("2024-W04", "en", "01_a"),
                      ("2024-01-31", "ar", "01_a"), ("2024", "en", "01_a"))
-    toc = book.book_toc(reports)
-    assert toc["format"] == "jb-book" and toc["root"] == "index"
-    en, ar = toc["parts"]
+    contents = toc.book_toc(reports)
+    assert contents["format"] == "jb-book" and contents["root"] == "index"
+    en, ar = contents["parts"]
     assert en["caption"] == "English" and ar["caption"] == "العربية"
     files = [c["file"] for c in en["chapters"]]
     assert files == ["en/months", "en/weekly", "en/daily", "en/annual", "en/methods", "en/data_dictionary",
@@ -137,10 +135,9 @@ def test_methods_page_prints_kpi_settings_and_every_methods_key(monkeypatch):
              "methods.zeta.2": {"en": "Zeta two.", "ar": "زيتا اثنان."},
              "methods.alpha.two": {"en": "Alpha two.", "ar": "ألفا اثنان."}}
     monkeypatch.setattr(messages, "catalogue", lambda *a, **k: {**real, **extra})
-    from helpers.base.config import load_config
 
     cfg = load_config()
-    page = book.methods_page(cfg, "en")
+    page = pages.methods_page(cfg, "en")
     # sorted by key, numbered keys in number order
     assert page.index("Alpha two.") < page.index("Zeta one.") < page.index("Zeta two.") < page.index("Zeta ten.")
     assert f"Version {cfg.kpi['version']} of the KPI settings, from configuration version {cfg.version}." in page
@@ -148,7 +145,7 @@ def test_methods_page_prints_kpi_settings_and_every_methods_key(monkeypatch):
     assert "| Short abandons left out (below) | 10 s |" in page
     assert f"| NPS detractors (scores) | {cfg.kpi['nps']['detractors'][0]}–{cfg.kpi['nps']['detractors'][1]} |" in page
     assert "page-dir: ltr" in page
-    assert "page-dir: rtl" in book.methods_page(cfg, "ar")
+    assert "page-dir: rtl" in pages.methods_page(cfg, "ar")
 
 
 TEAM_CSV = ("centre_id,staff,leavers,responses,team_csat,team_csat_previous,team_csat_change,compliments,"
@@ -158,9 +155,6 @@ TEAM_CSV = ("centre_id,staff,leavers,responses,team_csat,team_csat_previous,team
 
 
 def _landing(tmp_path: Path, team: str | None) -> str:
-    from helpers.base.config import load_config
-    from helpers.base.paths import get_paths
-
     shutil.copytree(CODE_ROOT / "config", tmp_path / "config")
     tables = tmp_path / "reports" / "2024-12" / "tables"
     tables.mkdir(parents=True)
@@ -168,7 +162,7 @@ def _landing(tmp_path: Path, team: str | None) -> str:
     if team is not None:
         (tables / "recognition_team.csv").write_text(team, encoding="utf-8")
     reports = _index(("2024-12", "en", "01_overview"), ("2024-12", "ar", "01_overview"))
-    return book.landing_page(get_paths(tmp_path), reports, load_config(tmp_path))
+    return pages.landing_page(get_paths(tmp_path), reports, load_config(tmp_path))
 
 
 def test_landing_page_explains_the_test_and_shows_the_team_view(tmp_path):
@@ -197,11 +191,11 @@ def test_audit_page_one_table_per_kind_with_the_verify_command():
              "verify": "goldbook verify 2024-01"},
             {"period": "2024-W05", "kind": "week", "input_files": 2, "commit": None, "clean": True,
              "verify": "goldbook verify 2024-W05"}]
-    page = book.audit_page(rows, "en")
+    page = pages.audit_page(rows, "en")
     assert "## Months" in page and "## Weeks" in page and "## Days" not in page
     assert "| 2024-01 | 5 | `abc123def456` | No | `goldbook verify 2024-01` |" in page
     assert "| 2024-W05 | 2 | – | Yes | `goldbook verify 2024-W05` |" in page
-    assert "No period has a manifest yet." in book.audit_page([], "en")
+    assert "No period has a manifest yet." in pages.audit_page([], "en")
 
 
 # --- the publish check ---------------------------------------------------------------------------
@@ -214,15 +208,15 @@ CLEAN_PAGE = """<html><head><script src="_static/goldbook.js"></script>
 </article><script>var inline = "theme code outside the article";</script></body></html>"""
 
 
-def _site(tmp_path: Path, pages: dict[str, str]) -> Path:
-    for rel, text in pages.items():
+def _site(tmp_path: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text, encoding="utf-8")
     return tmp_path
 
 
 def test_check_published_passes_a_clean_page(tmp_path):
-    assert book.check_published(_site(tmp_path, {"index.html": CLEAN_PAGE})) == []
+    assert check.check_published(_site(tmp_path, {"index.html": CLEAN_PAGE})) == []
 
 
 @pytest.mark.parametrize("planted, what", [
@@ -247,7 +241,7 @@ def test_check_published_flags_each_planted_problem(tmp_path, planted, what):
         page = CLEAN_PAGE.replace("</head>", planted)
     else:
         page = CLEAN_PAGE.replace("</article>", planted + "</article>")
-    problems = book.check_published(_site(tmp_path, {"en/page.html": page}))
+    problems = check.check_published(_site(tmp_path, {"en/page.html": page}))
     assert len(problems) == 1, problems
     assert problems[0].startswith("en/page.html:") and what in problems[0]
 
@@ -255,8 +249,8 @@ def test_check_published_flags_each_planted_problem(tmp_path, planted, what):
 def test_check_published_knows_this_machines_own_folders(tmp_path):
     page = CLEAN_PAGE.replace("</article>", "<p>/srv/gold/data/raw, /srv/golden and /opt/env/lib</p></article>")
     site = _site(tmp_path, {"index.html": page})
-    assert book.check_published(site) == []
-    problems = book.check_published(site, forbidden=("/srv/gold", "/opt/env/", "relative", "/"))
+    assert check.check_published(site) == []
+    problems = check.check_published(site, forbidden=("/srv/gold", "/opt/env/", "relative", "/"))
     assert [p.split(": ")[1].split(" (")[0] for p in problems] == ["absolute path of this machine"] * 2
     assert "/srv/gold/data/raw" in problems[0] and "/opt/env/lib" in problems[1]
 
@@ -267,7 +261,7 @@ def test_check_published_reads_data_files_and_lets_theme_code_be(tmp_path):
         "_static/theme.js": 'var tmp = "/tmp/"; var n = 123456789;',      # third-party code, not content
         "_static/theme.css": "body { background: url(https://example.org/bg.png); }",
     })
-    problems = book.check_published(site)
+    problems = check.check_published(site)
     assert len(problems) == 2, problems
     assert problems[0].startswith("_static/theme.css:1: stylesheet loads from the internet")
     assert problems[1].startswith("searchindex.js:1: number that looks like a national ID")
@@ -314,7 +308,7 @@ def built(tmp_path_factory):
             "period": month, "inputs": [{"path": f"data/raw/{month}/tickets.csv", "sha256": "ab" * 32, "rows": 3}],
             "code": {"commit": "0123456789abcdef" * 2, "clean": True}, "lock": {"sha256": "cd" * 32},
             "outputs": {f"reports/{month}/en/01_overview.ipynb": "ef" * 32}}), encoding="utf-8")
-    index = book.build_book(root, quiet=True, jobs=1)
+    index = build.build_book(root, quiet=True, jobs=1)
     return root, index
 
 
@@ -322,8 +316,8 @@ def built(tmp_path_factory):
 def test_build_lists_every_notebook_in_the_toc(built):
     root, index = built
     assert index == root / "_build" / "html" / "index.html" and index.is_file()
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    listed = json.dumps(toc)
+    contents = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    listed = json.dumps(contents)
     for month in MONTHS:
         for lang in ("en", "ar"):
             assert f'"reports/{month}/{lang}/01_overview"' in listed
@@ -381,8 +375,6 @@ def test_arabic_content_is_right_to_left_in_the_static_html(built):
 
 def _frame_labels(page: str) -> set[str]:
     """Text and label attributes a reader meets outside the content (<article>) and code."""
-    from html.parser import HTMLParser
-
     class Frame(HTMLParser):
         def __init__(self):
             super().__init__()
@@ -410,8 +402,6 @@ def _frame_labels(page: str) -> set[str]:
 
 @pytest.mark.e2e
 def test_the_theme_s_labels_are_arabic_on_arabic_pages(built):
-    from helpers.book import chrome
-
     root, _ = built
     html_dir = root / "_build" / "html"
     english = chrome.labels("en", {"en": "Labour Fund"})
@@ -435,19 +425,19 @@ def test_built_book_loads_nothing_from_the_internet_and_passes_the_check(built):
     for page in sorted(html_dir.rglob("*.html")):
         assert not remote.search(page.read_text(encoding="utf-8")), page
     assert not (html_dir / "_sources").exists()          # notebook sources (and their metadata) stay out
-    assert book.check_published(html_dir) == []
+    assert check.check_published(html_dir) == []
 
 
 @pytest.mark.e2e
 def test_unchanged_book_skips_sphinx_and_a_touched_notebook_does_not(built, monkeypatch):
     root, index = built
     calls = []
-    monkeypatch.setattr(book, "build_sphinx", lambda *a, **k: calls.append(k["jobs"]) or 0)
-    assert book.build_book(root, jobs=1) == index and calls == []
+    monkeypatch.setattr(build, "build_sphinx", lambda *a, **k: calls.append(k["jobs"]) or 0)
+    assert build.build_book(root, jobs=1) == index and calls == []
     notebook = root / "reports/2024-01/en/01_overview.ipynb"
     stat = notebook.stat()
     os.utime(notebook, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    book.build_book(root, jobs=1)
+    build.build_book(root, jobs=1)
     assert calls == [1]
 
 
@@ -459,13 +449,13 @@ def test_check_flags_a_planted_path_and_id_and_build_refuses_them(built, tmp_pat
     page = copy / "en" / "methods.html"
     text = page.read_text(encoding="utf-8")
     page.write_text(text.replace("</article>", "<p>/root/goldbook/data 880123456</p></article>"), encoding="utf-8")
-    problems = book.check_published(copy)
+    problems = check.check_published(copy)
     assert len(problems) == 2 and all(p.startswith("en/methods.html:") for p in problems)
     assert "absolute path" in problems[0] and "national ID" in problems[1]
 
     _notebook(root, "2024-02", "en", "02_leak", text="Customer 880123456 wrote in.")
     try:
-        with pytest.raises(book.BookError, match=r"reports/2024-02/en/02_leak.html:\d+: number that looks like a national ID"):
-            book.build_book(root, quiet=True, jobs=1)
+        with pytest.raises(toc.BookError, match=r"reports/2024-02/en/02_leak.html:\d+: number that looks like a national ID"):
+            build.build_book(root, quiet=True, jobs=1)
     finally:
         (root / "reports/2024-02/en/02_leak.ipynb").unlink()

@@ -10,9 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_book import _notebook
 
-from helpers.book import pages as book
 from helpers.base.paths import CODE_ROOT
+from helpers.book import build
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -35,13 +36,11 @@ def dump_dom(page: Path, profile: Path) -> str:
 
 @pytest.fixture(scope="module")
 def html_dir(tmp_path_factory):
-    from test_book import _notebook   # the same hand-made executed notebook as the build tests
-
     root = tmp_path_factory.mktemp("browserbook")
     shutil.copytree(CODE_ROOT / "config", root / "config")
     for lang in ("en", "ar"):
         _notebook(root, "2024-03", lang, "01_overview")
-    return book.build_book(root, quiet=True, jobs=1).parent
+    return build.build_book(root, quiet=True, jobs=1).parent
 
 
 def _html_tag(dom: str) -> str:

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from helpers.base.paths import CODE_ROOT
+from helpers.pipeline import runner
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +33,6 @@ WORKING_DAY, FRIDAY, HOLIDAY = "2024-02-27", "2024-02-02", "2024-01-01"   # Tues
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory, demo_root) -> Path:
     """A copy of the demo root after running this chapter's two notebooks for the four periods."""
-    from helpers.pipeline import runner
-
     root = tmp_path_factory.mktemp("channels") / "demo"
     shutil.copytree(demo_root, root, ignore=shutil.ignore_patterns(".ready"))
     notebooks = root.parent / "notebooks"

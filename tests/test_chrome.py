@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from helpers.book import chrome
 from helpers.base import messages
+from helpers.book import chrome
+from helpers.book.toc import page_language
 
 MAPPING = {"Search": "بحث", "previous page": "الصفحة السابقة", "By Labour Fund": "إعداد صندوق العمل"}
 
@@ -73,8 +74,6 @@ def test_labels_come_from_the_catalogue_in_both_languages():
 
 
 def test_localise_book_rewrites_only_pages_in_another_language(tmp_path):
-    from helpers.book.pages import page_language
-
     for rel in ("reports/2024-01/ar/01_overview.html", "reports/2024-01/en/01_overview.html",
                 "ar/methods.html", "search.html"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -88,8 +87,6 @@ def test_localise_book_rewrites_only_pages_in_another_language(tmp_path):
 
 
 def test_localise_book_keeps_every_other_byte(tmp_path):
-    from helpers.book.pages import page_language
-
     page = tmp_path / "ar" / "x.html"
     page.parent.mkdir()
     page.write_bytes("<p>Search</p>\r\n<article><pre>10%\r20%\r\n</pre></article>\n".encode("utf-8"))

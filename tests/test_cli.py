@@ -11,12 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_runner import make_bare, use
 
 from helpers import cli
-from helpers.pipeline import verify as verify_module
-from helpers.pipeline import runner
 from helpers.base.paths import CODE_ROOT
-from test_runner import make_bare, use
+from helpers.book import build
+from helpers.book.toc import BookError
+from helpers.pipeline import runner
+from helpers.pipeline import verify as verify_module
 
 COMMANDS = ("demo-data", "ingest", "run", "build", "verify", "status")
 
@@ -171,12 +173,10 @@ def test_failing_notebook_exits_1_with_the_runners_message(tmp_path, monkeypatch
 
 
 def test_build_error_is_one_message(monkeypatch, capsys):
-    from helpers.book import pages as book
-
     def broken(root=None, **kw):
-        raise book.BookError("jupyter-book build failed (1); see the messages above")
+        raise BookError("jupyter-book build failed (1); see the messages above")
 
-    monkeypatch.setattr(book, "build_book", broken)
+    monkeypatch.setattr(build, "build_book", broken)
     code, _, err = goldbook(capsys, "build")
     assert (code, err) == (1, "goldbook build: jupyter-book build failed (1); see the messages above\n")
 

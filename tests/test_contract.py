@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers.data import contract
 from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT
+from helpers.data import contract
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 MONTH = FIXTURES / "months" / "2024-02"
@@ -134,8 +135,6 @@ def test_dates_booleans_and_whole_numbers_parse_strictly():
 
 @pytest.mark.parametrize("known_size, column_size", [(3, 200), (5000, 40), (0, 10)])
 def test_membership_agrees_with_python_sets(known_size, column_size):
-    import random
-
     rng = random.Random(known_size + column_size)
     known = [f"K{rng.randrange(2 * known_size + 1):05d}" for _ in range(known_size)]
     column = [None if rng.random() < 0.1 else f"K{rng.randrange(2 * known_size + 1):05d}"

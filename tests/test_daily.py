@@ -6,9 +6,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from helpers.chapters import daily
-from helpers.measures import kpis
 from helpers.base.config import load_config
+from helpers.chapters import daily, daily_view
+from helpers.measures import kpis
 
 CFG = load_config()
 ST = kpis.KpiSettings(thresholds={"walk_in": 900.0, "phone": 20.0}, virtual_channels=("phone", "eservices"),
@@ -115,33 +115,33 @@ def test_hourly_load_fills_the_grid():
         ["virtual", "phone", 9, 2], ["virtual", "phone", 10, 0], ["virtual", "phone", 11, 1]]
     assert h["workload_minutes"].sum() == pytest.approx(4 * 2)
     assert daily.hourly_load(tk, "2024-03-06").empty
-    assert list(daily.hourly_display(h).columns) == ["centre_id", "channel_id", "09", "10", "11"]
+    assert list(daily_view.hourly_display(h).columns) == ["centre_id", "channel_id", "09", "10", "11"]
 
 
 def test_what_readers_see():
     status = daily.day_status(CFG, "2024-04-10")
-    assert daily.notice(status, pd.DataFrame(columns=["channel_id", "centre_id"]), ST, "en") == [
+    assert daily_view.notice(status, pd.DataFrame(columns=["channel_id", "centre_id"]), ST, "en") == [
         "Public holiday (Eid al-Fitr): the centres are closed, so there is no daily report."]
     friday = daily.day_status(CFG, "2024-03-08")
     portal = pd.DataFrame({"channel_id": ["eservices", "eservices"], "centre_id": ["virtual", "virtual"]})
-    text = daily.notice(friday, portal, ST, "ar")
+    text = daily_view.notice(friday, portal, ST, "ar")
     assert "الجمعة" in text[0] and "2" in text[1]
     c = comp(service_level=0.7)
-    shown = daily.display_comparison(c, daily.alerts(c, RULE), "en")
+    shown = daily_view.display_comparison(c, daily.alerts(c, RULE), "en")
     assert shown.loc[0, "service_level"] == "70.0% (90.0%) ⚠" and shown.loc[0, "transactions"] == "40 (40)"
-    lines = daily.alert_sentences(daily.alerts(c, RULE), "en", {"seef": "Seef Mall"}, {"walk_in": "Walk-in"})
+    lines = daily_view.alert_sentences(daily.alerts(c, RULE), "en", {"seef": "Seef Mall"}, {"walk_in": "Walk-in"})
     assert lines == ["Seef Mall · Walk-in: service level 70.0% against 90.0% (-20.0 pp)."]
-    assert daily.alert_sentences(daily.alerts(comp(), RULE), "en", {}, {}) == ["Nothing is out of line."]
+    assert daily_view.alert_sentences(daily.alerts(comp(), RULE), "en", {}, {}) == ["Nothing is out of line."]
 
 
 def test_report_sections_on_a_working_day_with_alerts():
     tk = frame(_tickets("2024-02-20", "phone", 20, 5) + _tickets("2024-02-27", "phone", 20, 5)
                + _tickets("2024-03-05", "phone", 20, 5) + _tickets("2024-03-05", "phone", 10, 60))
-    r = daily.report(tk, "2024-03-05", CFG, "en", {"virtual": "Virtual"}, {"phone": "Phone"})
+    r = daily_view.report(tk, "2024-03-05", CFG, "en", {"virtual": "Virtual"}, {"phone": "Phone"})
     assert r.reported and r.base_days == [date(2024, 2, 20), date(2024, 2, 27)]
     assert r.notice == ["30 transactions across 1 centres."]
     (compared,) = r.comparison
-    assert compared.lines == daily.baseline_sentence(r.base_days, "en")
+    assert compared.lines == daily_view.baseline_sentence(r.base_days, "en")
     assert [(p.heading, p.name) for p in compared.tables] == [("daily.h.channels", "daily_channels"),
                                                               ("daily.h.centres", "daily_centres")]
     channels = compared.tables[0].frame.iloc[0]
@@ -161,19 +161,19 @@ def test_report_sections_on_a_working_day_with_alerts():
 
 def test_report_shows_no_empty_alerts_table_and_nothing_on_a_closed_day():
     quiet = frame(_tickets("2024-02-27", "phone", 20, 5) + _tickets("2024-03-05", "phone", 20, 5))
-    r = daily.report(quiet, "2024-03-05", CFG, "en", {}, {})
+    r = daily_view.report(quiet, "2024-03-05", CFG, "en", {}, {})
     (alerted,) = r.alerts
     assert alerted.lines == ["Nothing is out of line."] and alerted.tables == []
     # no earlier Tuesday: no comparison, so no claim that nothing is out of line either
-    first = daily.report(frame(_tickets("2024-03-05", "phone", 20, 5)), "2024-03-05", CFG, "en", {}, {})
-    assert first.alerts[0].lines == daily.baseline_sentence([], "en") and first.alerts[0].tables == []
+    first = daily_view.report(frame(_tickets("2024-03-05", "phone", 20, 5)), "2024-03-05", CFG, "en", {}, {})
+    assert first.alerts[0].lines == daily_view.baseline_sentence([], "en") and first.alerts[0].tables == []
     for made in (r, first):
         plt.close(made.load[0].figures[0][0])
     # Friday: the notice with the portal's traffic and nothing else (no section, no figure)
-    friday = daily.report(frame(_tickets("2024-03-08", "eservices", 2, 5)), "2024-03-08", CFG, "en", {}, {})
+    friday = daily_view.report(frame(_tickets("2024-03-08", "eservices", 2, 5)), "2024-03-08", CFG, "en", {}, {})
     assert not friday.reported and (friday.comparison, friday.alerts, friday.load) == ([], [], [])
     assert friday.notice[0].startswith("Friday is not a working day") and "2" in friday.notice[1]
     assert friday.hourly.empty
     # a working day without tickets: the notice only
-    empty = daily.report(quiet.iloc[:0], "2024-03-05", CFG, "en", {}, {})
+    empty = daily_view.report(quiet.iloc[:0], "2024-03-05", CFG, "en", {}, {})
     assert empty.notice == ["No transactions are recorded for this working day."] and not empty.reported

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.demo import generate as demo
 from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT
+from helpers.demo import feedback, initiatives, tables, truth
+from helpers.demo import generate as demo
 
 SMALL = {"start": "2024-07", "end": "2024-08", "scale": 0.05}
 
@@ -89,7 +90,7 @@ def test_a_longer_range_leaves_earlier_months_unchanged(small, tmp_path, cfg):
     demo.generate(added / "raw", seed=7, cfg=cfg, start="2024-09", end="2024-09", scale=0.05)
     added_files = {k: v for k, v in _hashes(added / "raw").items() if k.startswith("2024-09/")}
     assert added_files == {k: v for k, v in longer.items() if k.startswith("2024-09/")}
-    assert {f"2024-09/{t}.csv" for t in demo.TABLES if t != "feedback_updates"} <= set(added_files)
+    assert {f"2024-09/{t}.csv" for t in tables.TABLES if t != "feedback_updates"} <= set(added_files)
 
 
 def test_the_range_cannot_start_before_the_origin(tmp_path, cfg):
@@ -101,7 +102,7 @@ def test_the_range_cannot_start_before_the_origin(tmp_path, cfg):
 def test_headers_follow_the_contract(small):
     raw = small / "raw"
     for month in ("2024-07", "2024-08"):
-        for table in demo.TABLES:
+        for table in tables.TABLES:
             path = raw / month / f"{table}.csv"
             if table == "feedback_updates" and not path.exists():
                 continue  # optional: a month without closings of earlier messages has none
@@ -241,14 +242,14 @@ def test_open_feedback_is_closed_in_a_later_month(tmp_path, cfg):
 
 def test_closing_delays_and_the_never_closed_share():
     month_end = 1_700_000_000
-    draws = [demo._closing(7, f"F2401-{i:05d}", "complaint", month_end) for i in range(1, 4001)]
+    draws = [feedback._closing(7, f"F2401-{i:05d}", "complaint", month_end) for i in range(1, 4001)]
     never = sum(d is None for d in draws) / len(draws)
     assert 0.03 < never < 0.05                                   # 4% stay open
     days = np.array([(d[0] - month_end) / 86400 for d in draws if d is not None])
     assert (days > 0).all() and 10.5 < np.median(days) < 13.5    # median 12 days after the month
     rejected = np.mean([d[1] == "rejected" for d in draws if d is not None])
     assert 0.10 < rejected < 0.14
-    assert demo._closing(7, "F2401-00001", "complaint", month_end) == draws[0]   # from the id alone
+    assert feedback._closing(7, "F2401-00001", "complaint", month_end) == draws[0]   # from the id alone
 
 
 # --- links ---------------------------------------------------------------------------------------
@@ -333,12 +334,12 @@ def test_virtual_share_step_equals_the_demand_it_moves():
     # Worked by hand: with every channel completing at the same rate, a step that adds s of
     # demand to virtual channels raises the completed virtual share by exactly s. Here the
     # completion rates differ a little, so the truth must stay within a point of the step.
-    assert abs(demo._virtual_share_pp("INI-01") - 100 * demo._WHATSAPP_SHARE) < 1.0
-    assert abs(demo._virtual_share_pp("INI-04") - 100 * demo._ESERV_SHARE) < 1.0
-    assert demo._virtual_share_pp("INI-06") == 0.0
+    assert abs(truth._virtual_share_pp("INI-01") - 100 * initiatives.WHATSAPP_SHARE) < 1.0
+    assert abs(truth._virtual_share_pp("INI-04") - 100 * initiatives.ESERV_SHARE) < 1.0
+    assert truth._virtual_share_pp("INI-06") == 0.0
 
 
 def test_datetime_formatting_by_hand():
     seconds = np.array([0, 86399, -1, 1704067200 + 3661])
-    assert list(demo._fmt_datetime(seconds)) == ["1970-01-01 00:00:00", "1970-01-01 23:59:59", "",
-                                                 "2024-01-01 01:01:01"]
+    assert list(tables.fmt_datetime(seconds)) == ["1970-01-01 00:00:00", "1970-01-01 23:59:59", "",
+                                                  "2024-01-01 01:01:01"]

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from helpers.chapters import feedback as F
+from helpers.chapters import feedback_view as view
 
 END = pd.Timestamp("2024-03-31 23:59:59")
 
@@ -84,7 +85,7 @@ def test_thank_you_staff_names_come_from_the_roster():
     # E1 twice; E9 is not on the roster (no name to show); f8 came by e-mail, not the satisfaction system
     assert s.to_dict("records") == [{"employee_id": "E1", "name_en": "Ali Hasan", "name_ar": "علي حسن",
                                      "centre_id": "seef", "thank_yous": 2}]
-    assert list(F.staff_display(s, "ar")["staff_name"]) == ["علي حسن"]
+    assert list(view.staff_display(s, "ar")["staff_name"]) == ["علي حسن"]
 
 
 def test_resolution_by_hand():
@@ -117,7 +118,7 @@ def test_follow_up_masks_the_text_in_the_frame_itself():
     f = F.follow_up(rows, END, 5, {})
     # digit runs of 6+ (with spaces or dashes) and anything around an @ become •••; lines joined
     assert f.loc[0, "text"] == "Call me on ••• or write to ••• my CPR is •••. Still waiting"
-    assert F.follow_up_display(f, "en").loc[0, "text"] == f.loc[0, "text"]
+    assert view.follow_up_display(f, "en").loc[0, "text"] == f.loc[0, "text"]
     # short numbers are kept: they are days, counts, office numbers, not identifiers
     short = F.follow_up(fb([("c2", "2024-03-01 10:00", "email", "complaint", "seef", "walk_in", None, "other",
                              "Waited 45 minutes at counter 3", "open", None, None)]), END, 5, {})
@@ -127,17 +128,17 @@ def test_follow_up_masks_the_text_in_the_frame_itself():
 def test_period_lines_count_the_period_s_thank_yous():
     a = F.as_of(FB, END)
     follow = F.follow_up(a, END, 5, {})
-    lines = F.period_lines(a, TICKETS, follow, END, 5, "en")
+    lines = view.period_lines(a, TICKETS, follow, END, 5, "en")
     # f6, f7 and f9 are compliments through the satisfaction system; f8 came by e-mail
     assert "3 thank-you" in lines[0]
-    assert lines == F.feedback_lines(F.rates(a, TICKETS), F.resolution(a, END, 5), follow, 3, 5, "en")
+    assert lines == view.feedback_lines(F.rates(a, TICKETS), F.resolution(a, END, 5), follow, 3, 5, "en")
 
 
 def test_feedback_lines_read_the_figures():
     a = F.as_of(FB, END)
     total = F.rates(a, TICKETS)
     assert list(total.columns)[:2] == ["transactions", "complaints"] and len(total) == 1
-    lines = F.feedback_lines(total, F.resolution(a, END, 5), F.follow_up(a, END, 5, {}), 3, 5, "en")
+    lines = view.feedback_lines(total, F.resolution(a, END, 5), F.follow_up(a, END, 5, {}), 3, 5, "en")
     # 5 complaints over 10 transactions = 500 per 1,000; 3 thank-you messages
     assert lines[0].startswith("5 complaints (500.0 per 1,000") and "3 thank-you" in lines[0]
     assert "25.0%" in lines[1] and "50.0%" in lines[1]
@@ -147,12 +148,12 @@ def test_feedback_lines_read_the_figures():
 def test_follow_up_lines_and_displays():
     a = F.as_of(FB, END)
     follow = F.follow_up(a, END, 5, {})
-    assert F.follow_up_lines(follow, 5, "en", rows=1) == [
+    assert view.follow_up_lines(follow, 5, "en", rows=1) == [
         "2 complaints are still open past the 5-day deadline and need follow-up.",
         "The 1 oldest are shown; the table's file lists them all."]
-    assert F.follow_up_lines(follow.iloc[:0], 5, "en", rows=1) == ["No complaint is open past the 5-day deadline."]
-    shown = F.follow_up_display(follow, "ar", rows=1)
+    assert view.follow_up_lines(follow.iloc[:0], 5, "en", rows=1) == ["No complaint is open past the 5-day deadline."]
+    shown = view.follow_up_display(follow, "ar", rows=1)
     assert len(shown) == 1 and shown.loc[0, "status"] == "قيد المعالجة"
-    res = F.resolution_display(F.resolution(a, END, 5), "en")
+    res = view.resolution_display(F.resolution(a, END, 5), "en")
     assert res.loc[0, "within_sla_share"] == "25.0%" and res.loc[0, "median_days"] == "5.0"
-    assert F.rates_display(F.rates(a, TICKETS, "centre_id"), "en").loc[0, "complaints_per_1000"] == "500.0"
+    assert view.rates_display(F.rates(a, TICKETS, "centre_id"), "en").loc[0, "complaints_per_1000"] == "500.0"

@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from helpers.chapters import headline
+from helpers.base.messages import fmt_pp
+from helpers.chapters import headline, headline_view, satisfaction
 from helpers.measures import kpis
-from helpers.chapters import satisfaction
 
 VIRTUAL = ["phone", "eservices"]
 KPI = {"digital_take_up": {"assisted_digital_counts_as_digital": True},
@@ -78,9 +78,9 @@ def test_headline_against_previous_month():
     # 3/4 against 1/2 satisfied is far too few responses to be a real change
     assert h.loc["csat", "significant"] == False  # noqa: E712 - a nullable boolean
     assert pd.isna(h.loc["transactions", "significant"])
-    lines = headline.narrative(h.reset_index(), "en")
+    lines = headline_view.narrative(h.reset_index(), "en")
     assert "75.0%" in lines[1] and "+25.0 pp" in lines[1]
-    assert "نقطة" in headline.narrative(h.reset_index(), "ar")[1]
+    assert "نقطة" in headline_view.narrative(h.reset_index(), "ar")[1]
 
 
 def test_headline_last_year_target_and_a_real_change():
@@ -99,13 +99,12 @@ def test_headline_last_year_target_and_a_real_change():
     assert h.loc["csat", "change_last_year"] == pytest.approx(0.1)
     assert h.loc["csat", "target"] == 0.9 and h.loc["virtual_share", "target"] == 0.6
     assert h.loc["transactions", "last_year"] == 2
-    lines = headline.narrative(h.reset_index(), "en")
+    lines = headline_view.narrative(h.reset_index(), "en")
     assert any("statistically significant" in line for line in lines)
     assert any("80.0%" in line and "+10.0 pp" in line for line in lines)
 
 
 def test_points_never_show_negative_zero():
-    from helpers.base.messages import fmt_pp
     assert fmt_pp(-0.00001, "en") == "+0.0 pp"
 
 
@@ -163,7 +162,7 @@ def test_headline_tests_against_last_month_and_last_year_by_hand(december):
 
 def test_headline_display_by_hand_in_both_languages(december):
     frame, _ = december
-    en = headline.headline_display(frame, "en")
+    en = headline_view.headline_display(frame, "en")
     assert list(en.columns) == ["metric", "value", "previous", "change", "interval", "last_year",
                                 "change_last_year", "target", "p_value", "significant", "p_value_last_year",
                                 "significant_last_year"]
@@ -176,7 +175,7 @@ def test_headline_display_by_hand_in_both_languages(december):
         ["CSAT (share scoring 4–5)", "85.0%", "83.0%", "+2.0 pp", "82.7% – 87.1%", "80.0%", "+5.0 pp", "90.0%",
          "0.223", "within normal variation", "0.003", "statistically significant"],
     ]
-    ar = headline.headline_display(frame, "ar")
+    ar = headline_view.headline_display(frame, "ar")
     assert ar.values.tolist()[0][:4] == ["المعاملات", "1,200", "1,000", "+200"]
     assert ar.values.tolist()[2][3] == "+2.0 نقطة مئوية"
     assert ar.values.tolist()[2][9] == "ضمن التباين الطبيعي"
@@ -186,26 +185,26 @@ def test_headline_display_of_an_older_table_and_a_fall():
     # an older overview_headline.csv: no last-year tests, no interval; a fall in a count
     frame = pd.DataFrame({"metric": ["transactions", "csat"], "value": [31000.0, 0.8], "previous": [32000.0, 0.85],
                           "change": [-1000.0, -0.05], "p_value": [float("nan"), 0.0004]})
-    shown = headline.headline_display(frame, "en")
+    shown = headline_view.headline_display(frame, "en")
     assert list(shown.columns) == ["metric", "value", "previous", "change", "p_value"]
     assert shown.values.tolist() == [["Transactions", "31,000", "32,000", "-1,000", "–"],
                                      ["CSAT (share scoring 4–5)", "80.0%", "85.0%", "-5.0 pp", "< 0.001"]]
 
 
 def test_p_values_and_counts_for_readers():
-    assert headline.fmt_p_value(0.00099) == "< 0.001"
-    assert headline.fmt_p_value(0.001) == "0.001"
-    assert headline.fmt_p_value(0.5) == "0.500"
-    assert headline.fmt_p_value(float("nan")) == "–"
-    assert headline.fmt_delta(2939.0, "count", "en") == "+2,939"
-    assert headline.fmt_delta(0.0, "count", "en") == "+0"
-    assert headline.metric_unit("csat") == "share" and headline.metric_unit("completion_rate") == "share"
-    assert headline.metric_unit("transactions") == "count"
+    assert headline_view.fmt_p_value(0.00099) == "< 0.001"
+    assert headline_view.fmt_p_value(0.001) == "0.001"
+    assert headline_view.fmt_p_value(0.5) == "0.500"
+    assert headline_view.fmt_p_value(float("nan")) == "–"
+    assert headline_view.fmt_delta(2939.0, "count", "en") == "+2,939"
+    assert headline_view.fmt_delta(0.0, "count", "en") == "+0"
+    assert headline_view.metric_unit("csat") == "share" and headline_view.metric_unit("completion_rate") == "share"
+    assert headline_view.metric_unit("transactions") == "count"
 
 
 def test_significance_note_says_what_the_test_is(december):
     _, kpi = december
-    note = headline.significance_note(kpi, "en")
+    note = headline_view.significance_note(kpi, "en")
     assert "two-proportion" in note and "α = 0.05" in note and "without correction" in note
     assert "same month last year" in note and "Benjamini–Hochberg" in note
-    assert "α = 0.1" in headline.significance_note({"significance": {"alpha": 0.1, "correction": "none"}}, "ar")
+    assert "α = 0.1" in headline_view.significance_note({"significance": {"alpha": 0.1, "correction": "none"}}, "ar")

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from helpers.measures import impact
 
@@ -76,7 +77,6 @@ def test_gaussian_interval_is_the_larger_of_hac_and_model_based():
     se = max(se_hac, se_model)
     q = fitted.t_test(np.array([0, 0, 1])).df_denom  # 21 residual degrees of freedom
     assert q == 21
-    from scipy import stats
     half = stats.t.ppf(0.975, 21) * se
     assert r.effect == pytest.approx(fitted.params[2])
     assert (r.low, r.high) == pytest.approx((fitted.params[2] - half, fitted.params[2] + half))

@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.data import ingest
-from helpers.data import store
 from helpers.base.paths import CODE_ROOT
+from helpers.data import ingest, store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

@@ -3,15 +3,23 @@ the sentences, and (e2e) every month of a generated demo plus the validation's p
 
 import dataclasses
 import math
+import shutil
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.measures import impact
+from helpers.base.config import load_config
+from helpers.base.paths import CODE_ROOT, get_paths
+from helpers.chapters import adoption
 from helpers.chapters import initiatives as ini
+from helpers.chapters import initiatives_view as view
+from helpers.data import ingest, store
+from helpers.demo import generate as demo
+from helpers.measures import impact
 from helpers.measures.kpis import KpiSettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,8 +98,6 @@ def test_virtual_share_series_by_hand():
 
 
 def test_virtual_share_series_agrees_with_the_adoption_chapter():
-    from helpers.chapters import adoption
-
     tickets = _synthetic_tickets("2023-04-01", 0.3, 0.5, months=6)
     tickets.loc[::7, "assisted_digital"] = True
     tickets.loc[::11, "outcome"] = "abandoned"
@@ -192,7 +198,7 @@ def test_assess_recovers_a_step_and_says_it():
     assert e.verdict == "achieved"
     assert e.result.low < 0.06 < e.result.high
     assert e.placebo is not None and not e.placebo.significant
-    text = ini.effect_sentences(a, "en")[0]
+    text = view.effect_sentences(a, "en")[0]
     assert text.startswith("name W raised the virtual share") and "95% CI" in text
     series = ini.series_table(a)
     assert len(series) == 18 and series["month"].iloc[0] == "2023-01" and series["post"].sum() == 9
@@ -208,7 +214,7 @@ def test_assess_refuses_to_judge_on_too_few_months_and_ignores_later_initiatives
     (e,) = a.estimates
     # January-September before, October-November after: 2 < 3 months
     assert (e.verdict, e.months_before, e.months_after, e.result) == ("insufficient", 9, 2, None)
-    sentence = ini.effect_sentences(a, "en")[0]
+    sentence = view.effect_sentences(a, "en")[0]
     assert "not enough data yet" in sentence and "raised" not in sentence
     assert ini.registry_table(a)["assessment"].tolist() == ["insufficient"]
 
@@ -239,13 +245,13 @@ def _result(effect, low, high, p, measure="share_difference"):
 
 def test_effect_sentence_matches_the_issue_example_in_both_languages():
     r = _result(0.061, 0.042, 0.080, 0.001)
-    en = ini.effect_sentence("The WhatsApp launch", "virtual_share", r.measure, r, "en")
+    en = view.effect_sentence("The WhatsApp launch", "virtual_share", r.measure, r, "en")
     assert en == ("The WhatsApp launch raised the virtual share (digital take-up, all centres) by 6.1 points "
                   "(95% CI 4.2 to 8.0).")
-    ar = ini.effect_sentence("واتساب", "virtual_share", r.measure, r, "ar")
+    ar = view.effect_sentence("واتساب", "virtual_share", r.measure, r, "ar")
     assert "6.1 نقطة مئوية" in ar and "من 4.2 إلى 8.0" in ar
     cut = _result(0.62, 0.60, 0.64, 0.001, "rate_ratio")
-    assert ini.effect_sentence("Queues", "wait", cut.measure, cut, "en") == (
+    assert view.effect_sentence("Queues", "wait", cut.measure, cut, "en") == (
         "Queues cut the mean wait of customers without an appointment by 38.0% (95% CI 36.0% to 40.0%).")
 
 
@@ -286,21 +292,21 @@ def test_a_significant_step_without_a_placebo_is_shown_but_not_claimed():
     assert (e.months_before, e.months_after, e.placebo) == (7, 7, None)
     assert e.result.significant and e.verdict == "significant_unchecked"
     assert ini.effects_table(a)["finding"].tolist() == ["significant_unchecked"]
-    en = ini.effect_sentences(a, "en")[0]
+    en = view.effect_sentences(a, "en")[0]
     assert en.startswith("name W raised the virtual share") and en.endswith(
         "But the placebo check could not run (it needs 8 earlier months clear of other initiatives' starts), "
         "so this change is not claimed as a success.")
-    assert ini.effects_display(a, "en")["finding"].tolist() == [
+    assert view.effects_display(a, "en")["finding"].tolist() == [
         "Significant, but the placebo check could not run: not claimed as a success"]
-    assert "تعذر إجراء فحص الإيهام" in ini.effect_sentences(a, "ar")[0]
+    assert "تعذر إجراء فحص الإيهام" in view.effect_sentences(a, "ar")[0]
 
 
 def test_formats_for_tables():
-    assert ini.format_effect("share_difference", 0.061, "en") == "+6.1 pp"
-    assert ini.format_effect("rate_ratio", 0.62, "en") == "-38.0%"
-    assert ini.format_interval("share_difference", 0.042, 0.08, "en") == "+4.2 to +8.0"
-    assert ini.format_interval("rate_ratio", 0.6, 0.64, "ar") == "من -40.0 إلى -36.0"
-    assert ini.format_effect("share_difference", math.nan, "en") == "–"
+    assert view.format_effect("share_difference", 0.061, "en") == "+6.1 pp"
+    assert view.format_effect("rate_ratio", 0.62, "en") == "-38.0%"
+    assert view.format_interval("share_difference", 0.042, 0.08, "en") == "+4.2 to +8.0"
+    assert view.format_interval("rate_ratio", 0.6, 0.64, "ar") == "من -40.0 إلى -36.0"
+    assert view.format_effect("share_difference", math.nan, "en") == "–"
 
 
 # --- end to end --------------------------------------------------------------------------------
@@ -308,13 +314,6 @@ def test_formats_for_tables():
 @pytest.fixture(scope="module")
 def long_demo(tmp_path_factory):
     """24 demo months (seed 11, 3% volume), generated and ingested into a private root."""
-    import shutil
-
-    from helpers.demo import generate as demo
-    from helpers.data import ingest
-    from helpers.base.config import load_config
-    from helpers.base.paths import CODE_ROOT, get_paths
-
     root = tmp_path_factory.mktemp("initiatives-demo")
     shutil.copytree(CODE_ROOT / "config", root / "config")
     demo.generate(get_paths(root).raw, seed=11, start="2023-01", end="2024-12", scale=0.03, cfg=load_config(root))
@@ -324,9 +323,6 @@ def long_demo(tmp_path_factory):
 
 @pytest.mark.e2e
 def test_the_chapter_runs_for_every_demo_month_and_claims_nothing_on_too_little_data(long_demo):
-    from helpers.data import store
-    from helpers.base.config import load_config
-
     cfg = load_config(long_demo)
     centres, channels = {c: c for c in cfg.ids("centres")}, {c: c for c in cfg.ids("channels")}
     for month in [f"{m:%Y-%m}" for m in pd.date_range("2023-01-01", "2024-12-01", freq="MS")]:
@@ -347,14 +343,13 @@ def test_the_chapter_runs_for_every_demo_month_and_claims_nothing_on_too_little_
                 if e.design == "did":
                     assert e.trend is not None and e.trend.parallel
         for lang in ("en", "ar"):
-            ini.effects_display(a, lang), ini.registry_display(a, lang, centres, channels)
-            ini.controlled_display(a, lang, centres), ini.placebo_display(a, lang), ini.overlaps_display(a, lang)
-            for sentence in ini.effect_sentences(a, lang) + ini.check_sentences(a, lang):
+            view.effects_display(a, lang), view.registry_display(a, lang, centres, channels)
+            view.controlled_display(a, lang, centres), view.placebo_display(a, lang), view.overlaps_display(a, lang)
+            for sentence in view.effect_sentences(a, lang) + view.check_sentences(a, lang):
                 assert sentence.strip()
-            ini.limit_sentences(a, lang, centres), ini.controlled_sentences(a, lang, centres)
-            import matplotlib.pyplot as plt
-            plt.close(ini.its_chart(a, lang))
-            plt.close(ini.controlled_chart(a, lang, centres))
+            view.limit_sentences(a, lang, centres), view.controlled_sentences(a, lang, centres)
+            plt.close(view.its_chart(a, lang))
+            plt.close(view.controlled_chart(a, lang, centres))
         table = ini.effects_table(a)
         claimed = table[table["finding"] == "achieved"]
         assert (claimed["p_value"] < 0.05).all()
@@ -363,7 +358,7 @@ def test_the_chapter_runs_for_every_demo_month_and_claims_nothing_on_too_little_
 @pytest.mark.e2e
 def test_validation_benchmark_compares_estimates_with_the_truth():
     sys.path.insert(0, str(REPO / "benchmarks"))
-    import impact_validation
+    import impact_validation  # benchmarks/ is not a package: importable once its folder is on the path
 
     out = impact_validation.run_seed(3, scale=0.03)
     cases = pd.DataFrame(out["cases"])

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.measures import kpis
 from helpers.base.config import load_config
+from helpers.chapters import kpis_view
+from helpers.measures import kpis
 
 ST = kpis.KpiSettings(thresholds={"walk_in": 900.0, "phone": 20.0}, virtual_channels=("phone", "eservices"),
                       variant="served_only", short_abandon_seconds=10, assisted_counts=True, version="t")
@@ -164,7 +165,7 @@ def test_month_against_its_history():
     assert (sl.low_12m, sl.high_12m) == (0.6, 0.9)
     assert tx.change_year == pytest.approx(0.5)                                   # relative for volume
     assert math.isnan(s.loc["fcr", "value"]) and math.isnan(s.loc["fcr", "target"])
-    shown = kpis.summary_display(s.reset_index(), "en").set_index("metric")
+    shown = kpis_view.summary_display(s.reset_index(), "en").set_index("metric")
     assert shown.loc["Service level", "change_year"] == "+15.0 pp"
     assert shown.loc["Transactions", "change_year"] == "+50.0%"
     # waits and handle time pool phone seconds with walk-in minutes: the rows say so
@@ -173,9 +174,9 @@ def test_month_against_its_history():
                       "Wait (90th percentile), all channels pooled (moves with the channel mix)",
                       "Handle time (mean), all channels pooled (moves with the channel mix)"]
     assert "Service level" in shown.index
-    ar = kpis.summary_display(s.reset_index(), "ar")["metric"].tolist()
+    ar = kpis_view.summary_display(s.reset_index(), "ar")["metric"].tolist()
     assert "الانتظار (الوسيط)، لجميع القنوات مجتمعة (يتغير بتغير مزيج القنوات)" in ar
-    lines = kpis.summary_sentences(s.reset_index(), "en")
+    lines = kpis_view.summary_sentences(s.reset_index(), "en")
     assert lines[0].startswith("Service level was 85.0%, meeting the 80.0% target")
 
 
@@ -187,7 +188,7 @@ def test_monthly_trend_and_pivot():
     t = kpis.monthly_trend(two, ST, "2024-03", by=["channel_id"])
     assert sorted(t["month"].unique()) == ["2023-03", "2024-03"] and len(t) == 6
     assert kpis.monthly_trend(two, ST, "2024-03", months=11)["month"].unique().tolist() == ["2024-03"]
-    p = kpis.pivot_display(t, "service_level", "en")
+    p = kpis_view.pivot_display(t, "service_level", "en")
     assert list(p.columns) == ["channel_id", "2023-03", "2024-03"]
     assert p.set_index("channel_id").loc["walk_in", "2024-03"] == "75.0%"
     assert len(kpis.in_month(two, "2023-03")) == 12

@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from helpers.base.paths import get_paths
+from helpers.base.periods import parse
 from helpers.pipeline import manifest, verify
 
 
 # --- stand-ins ----------------------------------------------------------------------------
 def standin_inputs(period: str, root=None) -> list[dict]:
     """As ``store.inputs``: raw files of months ≤ the period's month, plus top-level registries."""
-    from helpers.base.paths import get_paths
-    from helpers.base.periods import parse
-
     paths = get_paths(root)
     last = parse(period).month
     files = [f for f in paths.raw.glob("*.csv")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.report import publish
 from helpers.base.paths import CODE_ROOT
+from helpers.report import publish
 from helpers.report.publish import escape_markdown
 
 

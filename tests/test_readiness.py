@@ -19,10 +19,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.chapters import readiness as rd
 from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT
 from helpers.base.periods import parse
+from helpers.chapters import readiness as rd
+from helpers.chapters import readiness_view as rdv
 
 BANDS = {
     "walk_in": [{"class": "gold", "min_score": 90}, {"class": "silver", "min_score": 80},
@@ -302,17 +303,17 @@ def test_a_new_catalogue_version_from_a_month_needs_no_code_change(tmp_path):
     assert u.loc["B2", "months_unmet"] == 1                     # new: starts fresh
     assert u.loc["A1", "months_unmet"] == 1
     assert list(rd.regressions(r)["criterion_id"]) == ["A1"]    # same id in both: a regression
-    lines = rd.version_lines(r, "en")
+    lines = rdv.version_lines(r, "en")
     assert lines[0] == "Criteria catalogue in force: tiny-v2, effective from March 2024 (3 criteria)."
     assert len(lines) == 2 and "more than one catalogue version" in lines[1]   # not an example: no warning
     assert rd.prepare(rows, cfg, parse("2024-02")).catalogue["guideline"] == "tiny-v1"
-    assert rd._titles(r, "ar")["A2X"] == "اثنان مجدداً"
+    assert rdv._titles(r, "ar")["A2X"] == "اثنان مجدداً"
 
 
 def test_the_example_catalogue_is_marked_as_an_example():
     cfg = load_config(CODE_ROOT)
     rows = sa([("2024-01", "seef", "ACC-01", "met")])
-    lines = rd.version_lines(rd.prepare(rows, cfg, parse("2024-01")), "en")
+    lines = rdv.version_lines(rd.prepare(rows, cfg, parse("2024-01")), "en")
     entry = cfg.catalogue_entry("2024-01")
     assert lines[0].startswith(f"Criteria catalogue in force: {entry['guideline']}, effective from ")
     assert "EXAMPLE" in lines[1]
@@ -352,34 +353,34 @@ def test_report_month_of_a_year_is_its_latest_assessed_month():
 def test_sentences_in_both_languages():
     r = build("2024-02")
     st = rd.standing(r)
-    en = rd.standing_lines(st, r, "en", names)
+    en = rdv.standing_lines(st, r, "en", names)
     assert en[0] == ("Walk scores 58.3% (Needs improvement): meeting 1 more criterion in p2 would reach Bronze, "
                      "1.7 points away.")
-    ar = rd.standing_lines(st, r, "ar", names)
+    ar = rdv.standing_lines(st, r, "ar", names)
     assert ar[0].startswith("حقق Walk درجة 58.3% (بحاجة إلى تحسين): تحقيق معيار إضافي واحد في محور p2")
     reg = rd.regressions(r)
-    assert rd.regression_lines(reg, r, "en", names) == [
+    assert rdv.regression_lines(reg, r, "en", names) == [
         "**Criteria met in January 2024 and no longer met: 2** (Walk (2)). They are listed below, the largest loss of "
         "score first.",
         "The largest is B1 at Walk, which costs 25.0 points of score."]
-    assert rd.regression_lines(rd.regressions(build("2024-01")), build("2024-01"), "en", names) == [
+    assert rdv.regression_lines(rd.regressions(build("2024-01")), build("2024-01"), "en", names) == [
         "There is no self-assessment for December 2023 to compare with."]
     r3 = build("2024-03")
-    assert rd.unmet_lines(rd.unmet(r3), r3, "en") == [
+    assert rdv.unmet_lines(rd.unmet(r3), r3, "en") == [
         "Open criteria across the centres: 4 (2 partly met, 2 not met or not assessed); past their due date: 2."]
     top = build("2024-01")
-    lines = rd.standing_lines(rd.standing(top), top, "en", names)
+    lines = rdv.standing_lines(rd.standing(top), top, "en", names)
     assert lines[0] == "Walk scores 100.0%: Gold, the highest class open to it."
 
 
 def test_display_frames_use_the_readers_language_and_hide_nothing_else():
     r = build("2024-03")
     u = rd.unmet(r)
-    shown = rd.unmet_display(u, r, "ar", names)
+    shown = rdv.unmet_display(u, r, "ar", names)
     row = shown[shown["criterion_id"] == "A2"].iloc[-1]        # w's A2
     assert row["title"] == "عنوان A2" and row["criterion_status"] == "غير متحقق"
     assert row["owner_department"] == "Finance" and row["blocker"] == "الميزانية" and row["overdue"] == "نعم"
     assert row["due_on"] == "2024-03-31" and row["reason"] == "reason A2"
     assert list(shown.columns)[:3] == ["centre_id", "criterion_id", "title"]
-    st = rd.standing_display(rd.standing(r), r, "en")
+    st = rdv.standing_display(rd.standing(r), r, "en")
     assert st.set_index("centre_id").loc["w", "classification"] == "Needs improvement"

@@ -19,13 +19,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.data import ingest
-from helpers.chapters import readiness
-from helpers.pipeline import runner
-from helpers.data import store
 from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT
 from helpers.base.periods import parse
+from helpers.chapters import readiness, readiness_view
+from helpers.data import ingest, store
+from helpers.pipeline import runner
 
 pytestmark = pytest.mark.e2e
 
@@ -203,5 +202,5 @@ def test_a_new_catalogue_version_is_enforced_at_ingest_and_keeps_mapped_history(
     jan = raw_assessment(demo_copy, "2024-01").set_index(["centre_id", "criterion_id"])["status"]
     kept = r.history[(r.history["key"] == "QOS-02B") & (r.history["month"] == "2024-01")]
     assert kept.set_index("centre_id")["status"].to_dict() == jan.xs("QOS-02", level="criterion_id").to_dict()
-    assert readiness.version_lines(r, "en")[0].startswith("Criteria catalogue in force: tiny-2024, effective from "
+    assert readiness_view.version_lines(r, "en")[0].startswith("Criteria catalogue in force: tiny-2024, effective from "
                                                           "February 2024")

@@ -10,15 +10,21 @@ import re
 import shutil
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
+import papermill
 import pytest
 from scipy.stats import betabinom
 
 from helpers.base import messages
-from helpers.chapters import recognition
+from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT
 from helpers.base.periods import parse
+from helpers.chapters import recognition, recognition_view
+from helpers.data import store
+from helpers.demo import generate as demo
+from helpers.measures import shrinkage
 
 ST = recognition.Settings()
 KPI = {"csat": {"top_box": [4, 5]}, "recognition": {"min_responses_for_rank": 30},
@@ -76,29 +82,29 @@ LAST = parse("2024-03").last
 
 def test_normal_shrinkage_by_hand():
     # w = 100 each; Q = 100 (0.09 + 0.09 + 0) = 18; tau2 = (18 - 3) / 300 = 0.05
-    post, post_var, tau2 = recognition.normal_shrinkage([0.3, -0.3, 0.0], [0.01, 0.01, 0.01])
+    post, post_var, tau2 = shrinkage.normal_shrinkage([0.3, -0.3, 0.0], [0.01, 0.01, 0.01])
     assert tau2 == pytest.approx(0.05)
     assert post == pytest.approx([0.25, -0.25, 0.0])          # d * 0.05 / 0.06
     assert post_var == pytest.approx([0.05 * 0.01 / 0.06] * 3)
     # no spread beyond noise (Q = 2 < J = 3): everyone is shrunk all the way to the centre
-    post, _, tau2 = recognition.normal_shrinkage([0.1, -0.1, 0.0], [0.01, 0.01, 0.01])
+    post, _, tau2 = shrinkage.normal_shrinkage([0.1, -0.1, 0.0], [0.01, 0.01, 0.01])
     assert tau2 == 0 and list(post) == [0, 0, 0]
     # a unit without a variance is left out and gets NaN
-    post, _, _ = recognition.normal_shrinkage([0.3, -0.3, 0.0, 0.5], [0.01, 0.01, 0.01, np.nan])
+    post, _, _ = shrinkage.normal_shrinkage([0.3, -0.3, 0.0, 0.5], [0.01, 0.01, 0.01, np.nan])
     assert math.isnan(post[3]) and post[0] == pytest.approx(0.25)
 
 
 def test_beta_binomial_strength_is_the_marginal_likelihood_maximum():
     s, n = np.array([18, 30, 9, 45, 20]), np.array([20, 40, 15, 50, 30])
     mu = np.full(5, s.sum() / n.sum())
-    got = recognition.beta_binomial_strength(s, n, mu)
+    got = shrinkage.beta_binomial_strength(s, n, mu)
     # independent: scipy's beta-binomial log-pmf over a fine log grid
     grid = np.exp(np.linspace(np.log(0.5), np.log(1e6), 20001))
     ll = [betabinom.logpmf(s, n, mu * m, (1 - mu) * m).sum() for m in grid]
     best = grid[int(np.argmax(ll))]
     assert got == pytest.approx(best, rel=0.01)
     # the same counts for everyone: no spread at all, complete pooling (the upper bound)
-    assert recognition.beta_binomial_strength([8, 8, 8], [10, 10, 10], [0.8] * 3) == pytest.approx(1e6, rel=0.01)
+    assert shrinkage.beta_binomial_strength([8, 8, 8], [10, 10, 10], [0.8] * 3) == pytest.approx(1e6, rel=0.01)
 
 
 # --- credit and case mix --------------------------------------------------------------------------
@@ -181,7 +187,7 @@ def test_measures_by_hand():
     assert list(m["excess_shrunk"]) == pytest.approx(list(d * tau2 / (tau2 + v)))
     assert list(m["adjusted_csat"]) == pytest.approx(list(centre + d * tau2 / (tau2 + v)))
     # beta-binomial posterior mean with the fitted strength
-    strength = recognition.beta_binomial_strength([3, 36, 30, 28], [3, 40, 40, 40], [centre] * 4)
+    strength = shrinkage.beta_binomial_strength([3, 36, 30, 28], [3, 40, 40, 40], [centre] * 4)
     assert m.loc["A", "csat_shrunk"] == pytest.approx((3 + centre * strength) / (3 + strength))
     assert list(m["eligible"]) == [False, True, True, True]
     assert m.loc["A", "handle_ratio"] == pytest.approx(1.0)
@@ -261,7 +267,7 @@ def test_ties_share_the_place_and_the_reason_says_so():
     thanks = recognition.who_to_thank(m, None, st)
     top = thanks[thanks["award"].eq("top")]
     assert list(top["employee_id"]) == ["B", "B2"] and list(top["place"]) == [1, 1]
-    shown = recognition.thanks_display(thanks, "en", lambda k, i: "Seef Mall", parse("2024-03"))
+    shown = recognition_view.thanks_display(thanks, "en", lambda k, i: "Seef Mall", parse("2024-03"))
     assert shown["why"].iloc[0].startswith("Highest adjusted performance in Seef Mall (shared): adjusted satisfaction")
 
 
@@ -274,7 +280,7 @@ def test_public_rows_never_carry_a_weak_figure():
     assert list(d["award"]) == ["thanked"]
     assert d["adjusted_csat"].isna().all() and d["responses"].isna().all() and d["handle_gain"].isna().all()
     assert int(d["compliments"].iloc[0]) == 3
-    why = recognition.thanks_display(thanks, "en", lambda k, i: "Seef Mall", parse("2024-03"))
+    why = recognition_view.thanks_display(thanks, "en", lambda k, i: "Seef Mall", parse("2024-03"))
     assert why.loc[thanks["employee_id"].eq("D").to_numpy(), "why"].iloc[0] == \
         "Most compliments from customers in Seef Mall: compliments from customers: 3."
     # every figure a public row shows is at or above the centre
@@ -285,11 +291,11 @@ def test_public_rows_never_carry_a_weak_figure():
 def test_rationale_sentences_in_both_languages():
     row = {"award": "top", "place": 1, "adjusted_csat": 0.94, "centre_csat": 0.88, "responses": 212,
            "handle_gain": 0.08, "compliments": 9, "improvement": np.nan, "joined_on": "2020-01-01"}
-    en = recognition.rationale(row, "en", "Seef Mall")
+    en = recognition_view.rationale(row, "en", "Seef Mall")
     assert en == ("Highest adjusted performance in Seef Mall: adjusted satisfaction 94.0% against 88.0% for the "
                   "centre (212 responses); 8% quicker than expected for their mix of services; "
                   "compliments from customers: 9.")
-    ar = recognition.rationale(row, "ar", "مجمع السيف")
+    ar = recognition_view.rationale(row, "ar", "مجمع السيف")
     assert ar.startswith("أعلى أداء معدّل في مجمع السيف: رضا معدّل 94.0% مقابل 88.0% للمركز (عدد الردود 212)")
     assert "إشادات المتعاملين: 9" in ar
 
@@ -374,25 +380,25 @@ def test_review_of_a_month_runs_end_to_end_on_tiny_frames():
     assert list(rv.team["centre_id"]) == ["seef", "tijjar"]
     assert rv.daily["transactions"].sum() == 123 and rv.daily["compliments"].sum() == 2
     assert set(rv.thanks["employee_id"]) <= {"B", "C", "D"}
-    lines = recognition.thanks_lines(rv.thanks, rv.current, rv.settings, "ar")
+    lines = recognition_view.thanks_lines(rv.thanks, rv.current, rv.settings, "ar")
     assert all(messages.has(k) for k in ("recognition.say.summary", "recognition.say.no_improved"))
     assert len(lines) >= 1
 
 
 def test_no_improvement_award_says_the_rule_it_takes():
     st = recognition.Settings(min_responses=30, alpha=0.05)
-    assert recognition.no_improvement_line(st, "en") == (
+    assert recognition_view.no_improvement_line(st, "en") == (
         "No one's rise this month is large enough to tell apart from chance, so there is no improvement award "
         "(it needs at least 30 credited responses in both this month and last, and a rise in adjusted "
         "satisfaction that stays significant at α = 0.05 after correcting for the number of staff compared).")
-    ar = recognition.no_improvement_line(recognition.Settings(min_responses=1200, alpha=0.01), "ar")
+    ar = recognition_view.no_improvement_line(recognition.Settings(min_responses=1200, alpha=0.01), "ar")
     assert "1,200 ردًا" in ar and "α = 0.01" in ar
     # the page says it exactly when nobody holds the award
     current = pd.DataFrame({"name_en": ["A"], "eligible": [True]})
     thanks = pd.DataFrame({"employee_id": ["A"], "award": ["top"]})
-    assert recognition.thanks_lines(thanks, current, st, "en")[-1] == recognition.no_improvement_line(st, "en")
+    assert recognition_view.thanks_lines(thanks, current, st, "en")[-1] == recognition_view.no_improvement_line(st, "en")
     improved = pd.DataFrame({"employee_id": ["A"], "award": ["improved"]})
-    assert recognition.no_improvement_line(st, "en") not in recognition.thanks_lines(improved, current, st, "en")
+    assert recognition_view.no_improvement_line(st, "en") not in recognition_view.thanks_lines(improved, current, st, "en")
 
 
 def test_summaries_for_staff_and_supervisors():
@@ -403,15 +409,15 @@ def test_summaries_for_staff_and_supervisors():
     m = recognition.employee_measures(t, s, fb, roster(["A", "B", "C", "D"]), LAST, ST)
     d = m.set_index("employee_id").loc["D"].to_dict() | {"employee_id": "D"}
     daily = recognition.daily_summary(t, s, fb, ST)
-    text = recognition.personal_summary(d, [], [("appeal", "handle_time")], daily[daily["employee_id"].eq("D")], "en",
-                                        lambda k, i: {"appeal": "Appeals"}.get(i, i), parse("2024-03"), ST)
+    text = recognition_view.personal_summary(d, [], [("appeal", "handle_time")], daily[daily["employee_id"].eq("D")], "en",
+                                             lambda k, i: {"appeal": "Appeals"}.get(i, i), parse("2024-03"), ST)
     assert text.startswith("# Name D: March 2024")
     assert "Satisfaction: 70.0% of 40 responses credited to you" in text
     assert "Substantiated complaints about you: 1." in text and "Appeals (Handling time)" in text
-    ar = recognition.personal_summary(d, ["top"], [], daily.iloc[0:0], "ar", lambda k, i: i, parse("2024-03"), ST)
+    ar = recognition_view.personal_summary(d, ["top"], [], daily.iloc[0:0], "ar", lambda k, i: i, parse("2024-03"), ST)
     assert ar.startswith("# اسم D: مارس 2024") and "التقدير هذا الشهر: أداء متميز" in ar
-    team = recognition.team_summary(m, pd.DataFrame(columns=recognition.TRAINING_NAMED_COLUMNS), "seef", "en",
-                                    lambda k, i: "Seef Mall", parse("2024-03"))
+    team = recognition_view.team_summary(m, pd.DataFrame(columns=recognition.TRAINING_NAMED_COLUMNS), "seef", "en",
+                                         lambda k, i: "Seef Mall", parse("2024-03"))
     assert "| Name A | agent | 3 |" in team and team.count("\n| Name") == 4
 
 
@@ -419,18 +425,17 @@ def test_settings_come_from_config():
     st = recognition.settings({"csat": {"top_box": [5]}, "recognition": {"min_responses_for_rank": 12,
                                "new_joiner_months": 4}, "significance": {"alpha": 0.1, "correction": "bonferroni"}})
     assert (st.min_responses, st.new_joiner_months, st.top_box, st.alpha, st.correction) == (12, 4, (5,), 0.1, "bonferroni")
-    from helpers.base.config import load_config
     live = recognition.settings(load_config().kpi)
     assert live.min_responses == 30
 
 
 def test_every_message_key_the_module_uses_exists():
-    src = (CODE_ROOT / "src" / "helpers" / "chapters" / "recognition.py").read_text(encoding="utf-8")
+    src = (CODE_ROOT / "src" / "helpers" / "chapters" / "recognition_view.py").read_text(encoding="utf-8")
     keys = set(re.findall(r'"(recognition\.[a-z_.]+)"', src))
     keys |= {f"recognition.award.{a}" for a in recognition.AWARDS} | {f"recognition.morale.{m}" for m in recognition.MORALE}
     keys |= {f"recognition.skill.{k}" for k in recognition.SKILLS} | {f"recognition.lead.{a}" for a in ("improved", "thanked")}
     columns = (recognition.THANKS_COLUMNS + recognition.TEAM_COLUMNS + recognition.TRAINING_COLUMNS
-               + recognition.PRIVATE_COLUMNS + ["staff_name", "why", "day", "csat"])
+               + recognition_view.PRIVATE_COLUMNS + ["staff_name", "why", "day", "csat"])
     keys |= {f"col.{c}" for c in columns}
     missing = sorted(k for k in keys if not messages.has(k))
     assert not missing, missing
@@ -450,9 +455,6 @@ def _load_benchmark():
 def test_estimated_skill_tracks_the_demo_s_true_skill(tmp_path):
     """The validation figure on a small demo: 6 months at 10% of the volume (the full-scale figure
     is printed by ``make validate-recognition``)."""
-    from helpers.demo import generate as demo
-    from helpers.base.config import load_config
-
     bench = _load_benchmark()
     shutil.copytree(CODE_ROOT / "config", tmp_path / "config")
     cfg = load_config(tmp_path)
@@ -488,11 +490,6 @@ def test_executed_chapter_is_clean_and_summaries_stay_restricted(demo_copy):
     appear, then: no customer reference; every name shown is a recognised person's; no name sits
     next to any of that person's below-centre figures; the individual summaries are in the
     restricted folder and nowhere under reports/."""
-    import nbformat
-    import papermill
-
-    from helpers.data import store
-
     entity = demo_copy / "config" / "entity.yaml"
     text = entity.read_text(encoding="utf-8")
     # a small demo: rank from 5 responses, thank from 1 compliment, and name many per centre

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.pipeline import manifest, runner
 from helpers.base.paths import CODE_ROOT
+from helpers.pipeline import manifest, runner
 
 FIXTURES = Path(__file__).parent / "notebooks"
 DEMO_LAST_MONTH = "2024-02"      # the conftest demo covers 2024-01 and 2024-02

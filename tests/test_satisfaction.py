@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.chapters import satisfaction as S
+from helpers.base import messages
 from helpers.base.periods import parse
+from helpers.chapters import satisfaction as S
+from helpers.chapters import satisfaction_view as view
 
 KPI = {"csat": {"top_box": [4, 5], "confidence": 0.95},
        "nps": {"promoters": [9, 10], "detractors": [0, 6]}}
@@ -199,11 +201,11 @@ def test_driver_sentences_in_plain_words():
          "odds_low": 0.9, "odds_high": 1.3, "p_value": 0.3, "model_rows": 900},
     ])
     labels = {"channel": {"phone": "Phone", "walk_in": "Walk-in"}, "service": {}}
-    lines = S.driver_sentences(effects, "ok", "en", labels)
+    lines = view.driver_sentences(effects, "ok", "en", labels)
     assert len(lines) == 2   # the channel's interval covers no change: not reported
     assert "Each extra 10 minutes of waiting lowers the odds of a satisfied customer by 12% (95% CI 9% to 15%)" in lines[0]
     assert "25%" in lines[1] and "5%" in lines[1] and "50%" in lines[1]
-    assert S.driver_sentences(effects.iloc[:0], "not_fitted", "ar", labels)[0]
+    assert view.driver_sentences(effects.iloc[:0], "not_fitted", "ar", labels)[0]
 
 
 def _block(month_day: str, centre: str, n: int, satisfied: int, start: int) -> list[tuple]:
@@ -241,36 +243,36 @@ def test_change_family_flags_the_real_drop_only():
 def test_alert_lines_and_display_name_every_drop():
     fam = S.change_family(FAMILY_SV, T.iloc[:0], parse("2024-03"), [["centre_id"]], KPI_SIG)
     names = lambda key, item: {"seef": "Seef Mall", "virtual": "Virtual"}.get(item, item)  # noqa: E731
-    lines = S.alert_lines(fam, "en", "month", names)
+    lines = view.alert_lines(fam, "en", "month", names)
     assert lines[0].startswith("**CSAT** for **Seef Mall** fell from 90.0% to 60.0% (-30.0 pp) against the previous month")
     assert any("the same month last year" in x for x in lines)
     assert lines[-1].startswith("Flagged after correcting the")
-    shown = S.changes_display(fam, "ar", "month")
+    shown = view.changes_display(fam, "ar", "month")
     assert "booked" not in shown.columns and shown.loc[0, "significant"] in ("نعم", "لا")
-    quiet = S.alert_lines(fam.assign(drop=False), "en", "month", names)
+    quiet = view.alert_lines(fam.assign(drop=False), "en", "month", names)
     assert quiet[0].startswith("No significant drop")
 
 
 def test_the_change_table_names_its_correction_as_the_catalogue_does():
     kpi = {"significance": {"alpha": 0.05, "correction": "fdr_bh"}}
-    (en,) = S.changes_lines(kpi, "en")
+    (en,) = view.changes_lines(kpi, "en")
     assert en.endswith("All rows form one family, corrected for many comparisons (Benjamini–Hochberg false "
                        "discovery rate, across all cuts tested together) at alpha 0.05.")
     assert "fdr_bh" not in en
-    (ar,) = S.changes_lines({"significance": {"alpha": 0.1, "correction": "bonferroni"}}, "ar")
+    (ar,) = view.changes_lines({"significance": {"alpha": 0.1, "correction": "bonferroni"}}, "ar")
     assert "(بونفيروني)" in ar and "0.1" in ar and "bonferroni" not in ar
     # a method the catalogue does not name is shown by its id rather than not at all
-    assert "(holm)" in S.changes_lines({"significance": {"alpha": 0.05, "correction": "holm"}}, "en")[0]
+    assert "(holm)" in view.changes_lines({"significance": {"alpha": 0.05, "correction": "holm"}}, "en")[0]
 
 
 def test_summary_and_scores_display():
     cur = S.within(FAMILY_SV, "submitted_at", parse("2024-03"))
     overall = S.scores_by(cur, T.iloc[:0], [], KPI)
     fam = S.change_family(FAMILY_SV, T.iloc[:0], parse("2024-03"), [[]], KPI_SIG)
-    lines = S.summary_lines(overall, fam, "en", "month")
+    lines = view.summary_lines(overall, fam, "en", "month")
     assert lines[0].startswith("CSAT was 70.0%") and "from 200 responses" in lines[0]
     assert "statistically significant" in lines[1]
-    shown = S.scores_display(overall, "en")
+    shown = view.scores_display(overall, "en")
     assert shown.loc[0, "csat"].startswith("70.0% (") and shown.loc[0, "nps"].startswith("+40 (")
 
 
@@ -297,7 +299,7 @@ def test_weekly_sections_one_per_centre():
     staff = pd.DataFrame({"employee_id": ["E1"], "name_en": ["Ali Hasan"], "name_ar": ["علي حسن"],
                           "centre_id": ["seef"]})
     kpi = {**KPI_SIG, "feedback": {"resolution_sla_days": 5}}
-    sections = S.weekly_sections(linked, T.iloc[:0], fb, staff, week, fam, ["seef", "virtual"], kpi,
+    sections = view.weekly_sections(linked, T.iloc[:0], fb, staff, week, fam, ["seef", "virtual"], kpi,
                                  {"waiting_time": "customer_service"}, "en")
     assert [s.centre_id for s in sections] == ["seef", "virtual"]
     seef = {t.name: t for t in sections[0].tables}
@@ -313,5 +315,4 @@ def test_weekly_sections_one_per_centre():
     themes = seef["weekly_seef_themes"].frame.set_index(["kind", "theme"])
     assert themes.loc[("survey_satisfied", "waiting"), "comments"] == 6
     assert themes.loc[("survey_dissatisfied", "waiting"), "comments"] == 4
-    from helpers.base import messages
     assert all(messages.has(t.heading) for s in sections for t in s.tables)

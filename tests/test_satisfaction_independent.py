@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT, get_paths
+from helpers.data import ingest, store
+from helpers.demo import generate as demo
+from helpers.pipeline import runner
 
 pytestmark = pytest.mark.e2e
 
@@ -66,8 +70,6 @@ def _table(root: Path, period: str, name: str) -> list[dict]:
 def _inject_script(root: Path) -> None:
     """Put the script text in an open January complaint (so it is on February's follow-up list)
     and in February's newest Seef survey comment, then ingest both months again."""
-    from helpers.data import ingest
-
     raw = get_paths(root).raw
     path = raw / "2024-01" / "feedback.csv"
     with open(path, encoding="utf-8-sig", newline="") as fh:
@@ -100,8 +102,6 @@ def _inject_script(root: Path) -> None:
 def satisfaction_run(tmp_path_factory, demo_root) -> Path:
     """The shared small demo, with the script text injected, after running this chapter's two
     notebooks (monthly 2024-02, weekly 2024-W06) in both languages."""
-    from helpers.pipeline import runner
-
     root = tmp_path_factory.mktemp("satisfaction") / "demo"
     shutil.copytree(demo_root, root, ignore=shutil.ignore_patterns(".ready"))
     _inject_script(root)
@@ -160,11 +160,6 @@ def test_script_in_a_comment_is_escaped_text_in_the_executed_notebooks(satisfact
 def test_an_8_point_drop_at_one_centre_is_flagged(tmp_path):
     """At the shared demo's 5% volume a centre-month has too few responses to see 8 points, so this
     test generates its two months at full volume (about 1,300 Seef responses a month)."""
-    from helpers.demo import generate as demo
-    from helpers.data import ingest
-    from helpers.data import store
-    from helpers.base.config import load_config
-
     noise_rate = _noise_rate_module()
     root = tmp_path / "demo"
     shutil.copytree(CODE_ROOT / "config", root / "config")

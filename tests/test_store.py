@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from helpers.data import contract
-from helpers.data import ingest
-from helpers.data import store
-from helpers.base.periods import parse
 from test_ingest import make_root as raw_root
+
+from helpers.base.periods import parse
+from helpers.data import contract, ingest, store
 
 
 def make_root(base: Path) -> Path:

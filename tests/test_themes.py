@@ -5,9 +5,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from helpers.report import publish
-from helpers.measures import themes as T
 from helpers.base.paths import CODE_ROOT
+from helpers.chapters import themes_view as view
+from helpers.measures import themes as T
+from helpers.report import publish
 
 
 def test_language_by_unicode_script():
@@ -112,7 +113,7 @@ def test_script_comment_is_shown_as_visible_escaped_text(tmp_path, monkeypatch):
     top = T.top_themes(c, ["centre_id", "kind"], n=3)
     ex = T.examples(c, top, ["centre_id", "kind"], per_theme=3)
     assert any("<script>" in x for x in ex["text"])
-    rep.table(ex, "satisfaction_examples", shown=T.themes_display(ex, "en"))
+    rep.table(ex, "satisfaction_examples", shown=view.themes_display(ex, "en"))
     html = shown[-1].data
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>" not in html

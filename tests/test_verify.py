@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 
-from helpers.pipeline import manifest, verify
+from helpers.base.config import load_config
 from helpers.base.paths import get_paths
 from helpers.base.periods import parse
+from helpers.data import ingest
+from helpers.demo import generate as demo
+from helpers.pipeline import manifest, runner, verify
 
 
 def write(path: Path, text: str) -> Path:
@@ -183,8 +189,6 @@ def test_a_period_without_a_manifest_is_not_verified(standin_root):
 
 
 def test_a_fresh_clone_verifies_against_the_published_manifest(standin_root, tmp_path):
-    import shutil
-
     published = tmp_path / "published" / "manifest.json"
     published.parent.mkdir()
     shutil.copy(standin_root / "reports" / "2024-02" / "manifest.json", published)
@@ -218,8 +222,6 @@ def test_e2e_a_demo_month_verifies_identical(demo_run):
 
 @pytest.mark.e2e
 def test_e2e_one_byte_in_a_raw_file_fails_that_month_only(demo_run, tmp_path):
-    import shutil
-
     root = tmp_path / "copy"
     shutil.copytree(demo_run, root, ignore=shutil.ignore_patterns(".ready"))
     victim = root / "data" / "raw" / "2024-02" / "tickets.csv"
@@ -236,13 +238,6 @@ def test_e2e_one_byte_in_a_raw_file_fails_that_month_only(demo_run, tmp_path):
 
 @pytest.mark.e2e
 def test_e2e_adding_a_later_month_leaves_earlier_periods_byte_identical(demo_run, tmp_path):
-    import shutil
-
-    from helpers.demo import generate as demo
-    from helpers.data import ingest
-    from helpers.pipeline import runner
-    from helpers.base.config import load_config
-
     root = tmp_path / "copy"
     shutil.copytree(demo_run, root, ignore=shutil.ignore_patterns(".ready"))
 
@@ -277,8 +272,6 @@ def processed_files(root) -> dict[str, bytes]:
 def staged_twice(source, tmp_path) -> tuple[Path, Path]:
     """2024-02's sources staged twice from ``source``: ``in_order`` ingested oldest first,
     ``chained`` left for ``ingest_clean``."""
-    from helpers.data import ingest
-
     in_order, chained = tmp_path / "in_order", tmp_path / "chained"
     for work in (in_order, chained):
         verify.stage_sources("2024-02", source, work)
@@ -327,9 +320,6 @@ def test_a_rejected_later_month_stops_the_rebuild_with_its_report(demo_copy, tmp
 @pytest.mark.e2e
 def test_a_second_process_that_cannot_start_falls_back_to_ingesting_in_order(demo_root, tmp_path, two_chains,
                                                                            monkeypatch):
-    from concurrent.futures import Future
-    from concurrent.futures.process import BrokenProcessPool
-
     class NoProcess:  # as when no second interpreter can start
         def __init__(self, *args, **kwargs):
             pass

@@ -1,11 +1,62 @@
-"""Gold Book helpers: pure functions for each concern, plus the edges that read and write.
+"""Gold Book helpers: the package behind the notebooks and the ``goldbook`` command.
 
-Modules, one concern each:
-    paths, config, periods          where things live, the entity's settings, reporting periods
-    contract, ingest, store         the raw-data contract, validation, the processed store (edges)
-    kpis, adoption, satisfaction, impact, readiness, recognition   computation on frames
-    plots, messages, publish        house style, the bilingual catalogue, showing and writing outputs
-    runner, provenance, book, demo, cli                             the pipeline and its front door
+The data flows
+
+    data/raw ─ingest─▶ data/processed ─▶ notebook ─▶ chapter functions ─▶ tables, figures ─▶ book
+                                                                                  ▲
+                                             verify: rebuild from raw, compare ───┘
+
+through eight layers. Each layer imports only from itself and the layers above it in this list
+(lowest first); ``tests/test_layers.py`` reads the imports and holds the rule, with no cycles.
+
+base/      what everything uses
+    paths          every path, derived from one root
+    config         the entity's settings (config/entity.yaml)
+    periods        day, week, month and year periods and their arithmetic
+    messages       the bilingual catalogue, number formats, Markdown escaping
+    plots          the house style of every chart
+    files          atomic writes, folder swaps, sha256, canonical JSON
+data/      the edge where raw exports come in
+    contract       the raw-data contract as data, and its checks
+    ingest         validate a month's exports and write the processed store
+    store          read the processed store as of a period (pandas and DuckDB)
+measures/  numbers on frames, no words
+    kpis           waits, service level, take-up, completion (the design's KPI definitions)
+    significance   two-proportion and NPS tests, multiple-testing correction
+    impact         interrupted time series, controlled ITS, difference in differences
+    themes         comment language, keyword themes, excerpts
+    shrinkage      empirical-Bayes shrinkage (normal and beta-binomial)
+chapters/  one module per chapter's numbers, and its ``*_view`` with the words and charts
+    headline, headline_view              the overview's headline figures
+    adoption, adoption_view              channels and digital take-up
+    kpis_view                            KPI tables and trend charts for the overview, channels, daily
+    satisfaction, satisfaction_view      CSAT, NPS, CES, drivers, changes; the weekly sections
+    feedback, feedback_view              complaints, compliments, resolution, follow-up
+    themes_view                          the comment themes table
+    initiatives, initiatives_view        what each initiative changed
+    readiness, readiness_view            self-assessment against the criteria; the annual review
+    recognition, recognition_view        whom to thank, team morale, training needs
+    daily, daily_view                    the daily channel report
+    sections                             the section shapes a chapter hands to the report
+report/    the edge where a notebook shows and writes
+    publish        Report: headings, sentences, tables (CSV) and figures (SVG) of one notebook
+    restricted     per-employee summaries outside the book
+pipeline/  running periods and proving them
+    runner         execute a period's notebooks with papermill; publish all or nothing
+    manifest       fingerprint, output hashes and the manifest of a period
+    verify         rebuild a period from raw in a clean folder and compare
+book/      the Jupyter Book
+    toc            the executed reports and the table of contents
+    pages          the generated pages (landing, months, methods, data dictionary, audit)
+    build          write the sources, build with Sphinx, check, swap the labels
+    check          the published HTML's safety scan
+    chrome         the theme's labels in Arabic
+    sphinx_ext     the Sphinx extension (right-to-left pages)
+demo/      deterministic synthetic raw data and its ground truth
+    generate       the demo, month by month; one module per simulated table:
+                   staff, tickets, surveys, feedback, self_assessment, initiatives, truth,
+                   and what they share: case, working_days, draws, tables
+cli        ``goldbook``: one subcommand per stage (demo-data, ingest, run, build, verify, status)
 """
 
 __version__ = "0.1.0"

@@ -28,7 +28,7 @@ class UserError(Exception):
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     from .base.config import ConfigError
-    from .book.pages import BookError
+    from .book.toc import BookError
     from .pipeline.manifest import ManifestError
     from .pipeline.runner import RunError
 
@@ -123,10 +123,10 @@ def cmd_run(args) -> int:
 # --- build -------------------------------------------------------------------------------------
 
 def cmd_build(args) -> int:
-    from .book import pages as book
+    from .book import build
 
     paths = get_paths(args.root)
-    index = book.build_book(paths.root)
+    index = build.build_book(paths.root)
     print(f"book: {paths.rel(index)} (open it in a browser; English and Arabic)")
     return 0
 

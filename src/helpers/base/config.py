@@ -148,7 +148,7 @@ class Config:
         return frame
 
     def files(self) -> list[Path]:
-        """Every configuration file, sorted: what provenance hashes."""
+        """Every configuration file, sorted: what the manifest hashes."""
         return sorted(p for p in self.config_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 

@@ -1,1 +1,1 @@
-"""book"""
+"""Book layer: the Jupyter Book built from the published reports."""

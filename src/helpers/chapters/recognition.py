@@ -1,6 +1,8 @@
 """Staff recognition: fair per-employee measures, who to thank and why, team morale, training needs.
 
-Pure: frames in, frames out. Nothing here reads or writes files (``restricted`` writes the
+Pure: frames in, frames out, numbers only (the words, tables for readers, the individual
+summaries and the figure are in ``recognition_view``; the generic empirical Bayes in
+``measures.shrinkage``). Nothing here reads or writes files (``restricted`` writes the
 individual summaries). A naive leaderboard rewards three perfect answers, punishes whoever takes
 the hardest services and credits a rating to whoever held the ticket last; each measure below
 answers one of those.
@@ -63,39 +65,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..base import messages, plots
-from ..base.messages import fmt_num, fmt_pct, fmt_pp, period_title, t
 from ..base.periods import months_back as _months_back
+from ..measures.shrinkage import beta_binomial_strength, normal_shrinkage
 from ..measures.significance import adjust
 
-# numpy and the standard library only: scipy.stats / statsmodels would add seconds to importing this
-# module (the one correction for many comparisons, ``significance.adjust``, is imported where it is used)
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+# the normal tail, 1 − Φ, from the standard library's erfc applied element-wise
 _erfc = np.frompyfunc(math.erfc, 1, 1)
-
-
-def _betaln(a, b) -> np.ndarray:
-    """log B(a, b) = lgamma(a) + lgamma(b) − lgamma(a + b), elementwise."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return (_lgamma(a) + _lgamma(b) - _lgamma(a + b)).astype(float)
-
-
-def _golden_minimum(f, lo: float, hi: float, tol: float = 1e-7) -> float:
-    """The minimiser of a unimodal ``f`` on [lo, hi] by golden-section search (deterministic)."""
-    g = (math.sqrt(5) - 1) / 2
-    a, b = lo, hi
-    c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = f(c), f(d)
-    while b - a > tol:
-        if fc <= fd:
-            b, d, fd = d, c, fc
-            c = b - g * (b - a)
-            fc = f(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + g * (b - a)
-            fd = f(d)
-    return (a + b) / 2
 
 PRIOR_WEIGHT = 10.0          # pseudo-observations pulling a thin stratum toward its parent
 MIN_WEEK_RESPONSES = 5       # a week enters the consistency measure with at least this many
@@ -142,60 +117,6 @@ def settings(kpi: dict) -> Settings:
         morale_csat_band=float(rec.get("morale_csat_band", base.morale_csat_band)),
         top_box=tuple(int(v) for v in kpi.get("csat", {}).get("top_box", base.top_box)),
     )
-
-
-# --- empirical Bayes ----------------------------------------------------------------------------
-
-def normal_shrinkage(estimate, variance) -> tuple[np.ndarray, np.ndarray, float]:
-    """Normal–normal empirical Bayes toward 0 with the between-unit variance by moments.
-
-    ``estimate`` d_j (mean 0 under the prior) with known sampling ``variance`` v_j. τ² =
-    max(0, (Σ w_j d_j² − J) / Σ w_j), w_j = 1/v_j (E[Q] = J + τ²Σw when the mean is known).
-    Returns (posterior means d_j·τ²/(τ² + v_j), posterior variances τ²v_j/(τ² + v_j), τ²).
-    Units with a missing or non-positive variance are left out of τ² and get NaN.
-    """
-    d = np.asarray(estimate, dtype=float)
-    v = np.asarray(variance, dtype=float)
-    ok = np.isfinite(d) & np.isfinite(v) & (v > 0)
-    if not ok.any():
-        nan = np.full(d.shape, np.nan)
-        return nan, nan, float("nan")
-    w = 1.0 / v[ok]
-    q = float(np.sum(w * d[ok] ** 2))
-    tau2 = max(0.0, (q - ok.sum()) / float(np.sum(w)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        post = np.where(ok, d * tau2 / (tau2 + v), np.nan)
-        post_var = np.where(ok, tau2 * v / (tau2 + v), np.nan)
-    return post, post_var, tau2
-
-
-def beta_binomial_strength(successes, trials, means, bounds=(0.5, 1e6)) -> float:
-    """Prior strength M of a beta-binomial with known means μ_j: the marginal-likelihood maximum.
-
-    Each unit j has ``successes`` s_j of ``trials`` n_j and prior Beta(μ_j M, (1 − μ_j) M).
-    Maximises Σ log B(s_j + μ_j M, n_j − s_j + (1 − μ_j) M) − log B(μ_j M, (1 − μ_j) M) over
-    log M within ``bounds`` (a large M is complete pooling). Units with n_j = 0 carry no
-    information and are ignored; returns the upper bound when nothing is left.
-    """
-    s = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    mu = np.clip(np.asarray(means, dtype=float), 1e-6, 1 - 1e-6)
-    ok = n > 0
-    if not ok.any():
-        return float(bounds[1])
-    s, n, mu = s[ok], n[ok], mu[ok]
-
-    def negloglik(log_m: float) -> float:
-        m = math.exp(log_m)
-        a, b = mu * m, (1 - mu) * m
-        return -float(np.sum(_betaln(s + a, n - s + b) - _betaln(a, b)))
-
-    lo, hi = math.log(bounds[0]), math.log(bounds[1])
-    best = _golden_minimum(negloglik, lo, hi)
-    # the likelihood is flat toward complete pooling; prefer the bound when it is as good
-    if negloglik(hi) <= negloglik(best) + 1e-9:
-        best = hi
-    return float(math.exp(best))
 
 
 # --- credit and case mix ------------------------------------------------------------------------
@@ -552,77 +473,6 @@ def who_to_thank(current: pd.DataFrame, previous: pd.DataFrame | None, st: Setti
     return rows[THANKS_COLUMNS].reset_index(drop=True)
 
 
-def _join(parts: list[str], lang: str) -> str:
-    return t("recognition.part.sep", lang).join(parts)
-
-
-def rationale(row: dict, lang: str, centre_name: str, previous_label: str = "") -> str:
-    """The one-sentence reason, in ``lang``, built from the row's (positive) figures only."""
-    award, place = row["award"], int(row["place"])
-    parts = {}
-    if pd.notna(row.get("improvement")) and award == "improved":
-        parts["improved"] = t("recognition.part.improved", lang, delta=fmt_pp(row["improvement"], lang),
-                              previous=previous_label)
-    if pd.notna(row.get("adjusted_csat")):
-        parts["satisfaction"] = t("recognition.part.satisfaction", lang, value=fmt_pct(row["adjusted_csat"], lang),
-                                  centre_value=fmt_pct(row["centre_csat"], lang), n=fmt_num(row["responses"], lang))
-    if pd.notna(row.get("handle_gain")) and row["handle_gain"] >= 0.005:
-        parts["speed"] = t("recognition.part.speed", lang, pct=fmt_pct(row["handle_gain"], lang, 0))
-    if pd.notna(row.get("compliments")):
-        parts["thanks"] = t("recognition.part.thanks", lang, n=fmt_num(row["compliments"], lang))
-    # the figure the award is for comes first
-    first = {"thanked": "thanks", "improved": "improved"}.get(award, "satisfaction")
-    ordered = [parts[first]] * (first in parts) + [v for k, v in parts.items() if k != first]
-    if award == "top":
-        lead = "recognition.lead.top_first" if place == 1 else "recognition.lead.top"
-    elif award == "new_joiner":
-        lead = "recognition.lead.new_joiner"
-    else:
-        lead = f"recognition.lead.{award}"
-    head = t(lead, lang, centre=centre_name, place=fmt_num(place, lang), joined=row.get("joined_on") or "–")
-    if row.get("shared"):
-        head += t("recognition.part.shared", lang)
-    return t("recognition.sentence", lang, lead=head, parts=_join(ordered, lang))
-
-
-def thanks_display(thanks: pd.DataFrame, lang: str, names, period) -> pd.DataFrame:
-    """``who_to_thank`` for readers: award, the name in ``lang``, the centre and the one-sentence
-    reason (``rationale``); ``names(key, id)`` gives configured names, ``period`` the month."""
-    previous_label = period_title(period.previous(), lang)
-    if thanks.empty:
-        return pd.DataFrame({"award": [], "staff_name": [], "centre_id": [], "why": []})
-    shared = thanks.groupby(["centre_id", "award", "place"])["employee_id"].transform("size") > 1
-    rows = []
-    for r, sh in zip(thanks.to_dict("records"), shared):
-        r["shared"] = bool(sh)
-        rows.append({"award": t(f"recognition.award.{r['award']}", lang),
-                     "staff_name": r["name_ar" if lang == "ar" else "name_en"],
-                     "centre_id": r["centre_id"],
-                     "why": rationale(r, lang, names("centres", r["centre_id"]), previous_label)})
-    return pd.DataFrame(rows)
-
-
-def thanks_lines(thanks: pd.DataFrame, current: pd.DataFrame, st: Settings, lang: str) -> list[str]:
-    """Catalogue sentences: how many are recognised, the minimum n and how many staff reached it."""
-    staff = int(current["name_en"].notna().sum())
-    eligible = int((current["eligible"] & current["name_en"].notna()).sum())
-    people = int(thanks["employee_id"].nunique()) if len(thanks) else 0
-    out = [t("recognition.say.summary", lang, people=fmt_num(people, lang), staff=fmt_num(staff, lang),
-             eligible=fmt_num(eligible, lang), min_n=fmt_num(st.min_responses, lang))]
-    if not people:
-        out.append(t("recognition.say.nobody", lang))
-    if not (len(thanks) and thanks["award"].eq("improved").any()):
-        out.append(no_improvement_line(st, lang))
-    return out
-
-
-def no_improvement_line(st: Settings, lang: str) -> str:
-    """Why no one has the improvement award: the rule it takes (``improvements``), in one
-    catalogue sentence: at least ``st.min_responses`` credited responses in both months and a
-    rise still significant at ``st.alpha`` after the correction for the staff compared."""
-    return t("recognition.say.no_improved", lang, min_n=fmt_num(st.min_responses, lang), alpha=f"{st.alpha:g}")
-
-
 # --- team morale ---------------------------------------------------------------------------------
 
 TEAM_COLUMNS = ["centre_id", "staff", "leavers", "responses", "team_csat", "team_csat_previous", "team_csat_change",
@@ -686,32 +536,6 @@ def team_morale(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataF
                      "compliments_per_1000_before": per_before,
                      "morale": MORALE[0] if signal > 0 else (MORALE[2] if signal < 0 else MORALE[1])})
     return pd.DataFrame(rows, columns=TEAM_COLUMNS)
-
-
-def team_display(team: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``team_morale`` for readers: shares as %, changes in pp, rates with one decimal, morale in words."""
-    out = team.copy()
-    for col in ("team_csat", "team_csat_previous"):
-        out[col] = [fmt_pct(v, lang) for v in team[col]]
-    out["team_csat_change"] = [fmt_pp(v, lang) for v in team["team_csat_change"]]
-    for col in ("compliments_per_1000", "compliments_per_1000_before"):
-        out[col] = ["–" if pd.isna(v) else f"{v:.1f}" for v in team[col]]
-    for col in ("staff", "leavers", "responses", "compliments"):
-        out[col] = [fmt_num(v, lang) for v in team[col]]
-    out["morale"] = [t(f"recognition.morale.{m}", lang) for m in team["morale"]]
-    return out
-
-
-def team_lines(team: pd.DataFrame, lang: str, names) -> list[str]:
-    """One catalogue sentence per centre on its team view."""
-    out = []
-    for r in team.to_dict("records"):
-        rate = "–" if pd.isna(r["compliments_per_1000"]) else f"{r['compliments_per_1000']:.1f}"
-        before = "–" if pd.isna(r["compliments_per_1000_before"]) else f"{r['compliments_per_1000_before']:.1f}"
-        out.append(t("recognition.say.team", lang, centre=names("centres", r["centre_id"]),
-                     csat=fmt_pct(r["team_csat"], lang), change=fmt_pp(r["team_csat_change"], lang),
-                     rate=rate, before=before, morale=t(f"recognition.morale.{r['morale']}", lang)))
-    return out
 
 
 # --- training needs --------------------------------------------------------------------------------
@@ -792,26 +616,6 @@ def training_needs(tickets: pd.DataFrame, surveys: pd.DataFrame, staff: pd.DataF
     return book[TRAINING_COLUMNS].reset_index(drop=True), named
 
 
-def training_display(book: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The training plan for readers: skill in words, the gap in pp (satisfaction) or % (time)."""
-    out = book.copy()
-    out["skill"] = [t(f"recognition.skill.{k}", lang) for k in book["skill"]]
-    out["shortfall"] = [t("unit.pp", lang, value=f"{100 * g:.1f}") if k == "satisfaction" else "+" + fmt_pct(g, lang, 0)
-                        for g, k in zip(book["shortfall"], book["skill"])]
-    out["cases"] = [fmt_num(v, lang) for v in book["cases"]]
-    return out
-
-
-def training_lines(book: pd.DataFrame, st: Settings, months: int, lang: str) -> list[str]:
-    """Catalogue sentences introducing the training plan (or saying there is nothing to plan)."""
-    values = dict(months=fmt_num(months, lang), gap=t("unit.pp", lang, value=f"{100 * st.training_gap:.0f}"),
-                  ratio=fmt_pct(st.training_handle_ratio - 1, lang, 0), min_staff=fmt_num(st.min_staff_shown, lang))
-    if book.empty:
-        return [t("recognition.say.training_none", lang, **values)]
-    return [t("recognition.say.training", lang, areas=fmt_num(len(book), lang),
-              staff=fmt_num(int(book["staff_lagging"].sum()), lang), **values)]
-
-
 # --- the month in one object -----------------------------------------------------------------------
 
 @dataclass
@@ -884,116 +688,6 @@ def history_since(period, st_or_kpi=None) -> str:
     baseline, or ``training_months`` back when that is longer."""
     st = st_or_kpi if isinstance(st_or_kpi, Settings) else settings(st_or_kpi or {})
     return _months_back(period.month, max(4, st.training_months))[0]
-
-
-# --- restricted summaries (built here, written by ``restricted``) ----------------------------------
-
-PRIVATE_COLUMNS = ["staff_name", "role", "transactions", "handle_ratio_shrunk", "responses", "csat_raw", "csat_shrunk",
-                   "adjusted_csat", "compliments", "complaints_substantiated", "weekly_sd", "eligible"]
-
-
-def _ratio(x) -> str:
-    return "–" if pd.isna(x) else f"{x:.2f}"
-
-
-def _md_cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def personal_summary(row: dict, awards: list[str], training: list[tuple[str, str]], daily: pd.DataFrame,
-                     lang: str, names, period, st: Settings) -> str:
-    """One employee's private monthly summary (Markdown) in ``lang``: volume, speed against their
-    case mix, raw / shrunk / adjusted satisfaction with n, whether ranked, compliments and
-    substantiated complaints, consistency, recognition, training areas, then day by day."""
-    name = row["name_ar" if lang == "ar" else "name_en"]
-    name = row["employee_id"] if pd.isna(name) else name
-    out = [f"# {t('recognition.personal.title', lang, name=name, period=period_title(period, lang))}", "",
-           f"*{t('recognition.personal.note', lang)}*", "",
-           "- " + t("recognition.personal.volume", lang, transactions=fmt_num(row["transactions"], lang),
-                    completed=fmt_num(row["completed"], lang))]
-    if pd.notna(row["handle_ratio_shrunk"]):
-        out.append("- " + t("recognition.personal.speed", lang, ratio=_ratio(row["handle_ratio_shrunk"])))
-    if row["responses"]:
-        out.append("- " + t("recognition.personal.satisfaction", lang, raw=fmt_pct(row["csat_raw"], lang),
-                            n=fmt_num(row["responses"], lang), shrunk=fmt_pct(row["csat_shrunk"], lang),
-                            adjusted=fmt_pct(row["adjusted_csat"], lang), centre=fmt_pct(row["centre_csat"], lang)))
-    else:
-        out.append("- " + t("recognition.personal.no_responses", lang))
-    rank_key = "recognition.personal.rank" if row["eligible"] else "recognition.personal.no_rank"
-    out.append("- " + t(rank_key, lang, min_n=fmt_num(st.min_responses, lang)))
-    out.append("- " + t("recognition.personal.feedback", lang, compliments=fmt_num(row["compliments"], lang),
-                        thank_yous=fmt_num(row["thank_yous"], lang),
-                        complaints=fmt_num(row["complaints_substantiated"], lang)))
-    if row["weeks"]:
-        sd = t("unit.pp", lang, value=f"{100 * row['weekly_sd']:.1f}") if pd.notna(row["weekly_sd"]) else "–"
-        out.append("- " + t("recognition.personal.consistency", lang, weeks=fmt_num(row["weeks"], lang), sd=sd,
-                            above=fmt_num(row["weeks_at_or_above"], lang)))
-    if awards:
-        out.append("- " + t("recognition.personal.awards", lang,
-                            awards=t("recognition.part.sep", lang).join(t(f"recognition.award.{a}", lang) for a in awards)))
-    if training:
-        areas = [f"{names('services', sv)} ({t(f'recognition.skill.{k}', lang)})" for sv, k in training]
-        out.append("- " + t("recognition.personal.training", lang, areas=t("recognition.part.sep", lang).join(areas)))
-    if len(daily):
-        out += ["", f"## {t('recognition.personal.daily', lang)}", "",
-                "| " + " | ".join(t(f"col.{c}", lang) for c in ("day", "transactions", "responses", "csat", "compliments"))
-                + " |", "|---|---|---|---|---|"]
-        for d in daily.itertuples(index=False):
-            out.append(f"| {d.day} | {fmt_num(d.transactions, lang)} | {fmt_num(d.responses, lang)} | "
-                       f"{fmt_pct(d.csat_raw, lang)} | {fmt_num(d.compliments, lang)} |")
-    return "\n".join(out) + "\n"
-
-
-def team_summary(current: pd.DataFrame, named: pd.DataFrame, centre_id: str, lang: str, names, period) -> str:
-    """A centre supervisor's private summary (Markdown) in ``lang``: every staff member's figures,
-    weak ones included, and who lags where in the training plan."""
-    team = current[current["centre_id"].eq(centre_id).to_numpy()]
-    out = [f"# {t('recognition.team.title', lang, centre=names('centres', centre_id), period=period_title(period, lang))}",
-           "", f"*{t('recognition.team.note', lang)}*", "",
-           "| " + " | ".join(t(f"col.{c}", lang) for c in PRIVATE_COLUMNS) + " |",
-           "|" + "---|" * len(PRIVATE_COLUMNS)]
-    for r in team.to_dict("records"):
-        name = r["name_ar" if lang == "ar" else "name_en"]
-        role = t(f"recognition.role.{r['role']}", lang) if messages.has(f"recognition.role.{r['role']}") else "–"
-        cells = [name if pd.notna(name) else r["employee_id"], role,
-                 fmt_num(r["transactions"], lang), _ratio(r["handle_ratio_shrunk"]), fmt_num(r["responses"], lang),
-                 fmt_pct(r["csat_raw"], lang), fmt_pct(r["csat_shrunk"], lang), fmt_pct(r["adjusted_csat"], lang),
-                 fmt_num(r["compliments"], lang), fmt_num(r["complaints_substantiated"], lang),
-                 "–" if pd.isna(r["weekly_sd"]) else t("unit.pp", lang, value=f"{100 * r['weekly_sd']:.1f}"),
-                 t("common.yes" if r["eligible"] else "common.no", lang)]
-        out.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
-    lag = named[named["centre_id"].eq(centre_id).to_numpy()]
-    if len(lag):
-        out += ["", f"## {t('recognition.h.training', lang)}", ""]
-        for r in lag.to_dict("records"):
-            name = r["name_ar" if lang == "ar" else "name_en"]
-            skill = t(f"recognition.skill.{r['skill']}", lang)
-            who = _md_cell(name if pd.notna(name) else r["employee_id"])
-            out.append(f"- {who}: {names('services', r['service_id'])} ({skill})")
-    return "\n".join(out) + "\n"
-
-
-def restricted_lines(people: int, lang: str) -> list[str]:
-    """The sentence saying the individual summaries went to the restricted folder (no path)."""
-    return [t("recognition.say.restricted", lang, staff=fmt_num(people, lang))]
-
-
-def morale_lines(st: Settings, lang: str) -> list[str]:
-    """The sentence giving the morale rule with the configured bands."""
-    return [t("recognition.say.morale_rule", lang, band=fmt_pct(st.morale_compliments_band, lang, 0),
-              csat_band=t("unit.pp", lang, value=f"{100 * st.morale_csat_band:.0f}"))]
-
-
-def team_figure(team: pd.DataFrame, *, title: str, before: str, now: str, centre_labels: dict):
-    """Compliments per 1,000 transactions per centre: the three months before beside this month."""
-    fig, ax = plots.figure(7, 3.4)
-    x = np.arange(len(team))
-    ax.bar(x - 0.2, team["compliments_per_1000_before"].fillna(0), 0.4, label=before, color=plots.PALETTE[6])
-    ax.bar(x + 0.2, team["compliments_per_1000"].fillna(0), 0.4, label=now, color=plots.PALETTE[1])
-    ax.set_xticks(x, [centre_labels.get(c, c) for c in team["centre_id"]])
-    ax.set_title(title)
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
-    return fig
 
 
 # Columns the chapter loads: no customer reference, no comment text, ever.

@@ -29,8 +29,6 @@ import re
 
 import pandas as pd
 
-from ..base.messages import LANGS, fmt_pct, t
-
 # --- language and normalisation --------------------------------------------------------------
 
 _ARABIC_LETTER = re.compile(r"[\u0620-\u063F\u0641-\u064A\u066E-\u06D3\u06D5\u06EE\u06EF\u06FA-\u06FF]")
@@ -318,19 +316,3 @@ def top_terms(comments_frame: pd.DataFrame, by: list[str], n: int = 5) -> pd.Dat
     counts = counts.sort_values([*by, "mentions", "term"], ascending=[True] * len(by) + [False, True],
                                 kind="mergesort")
     return counts.groupby(by, sort=True).head(n)[cols].reset_index(drop=True)
-
-
-def themes_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``top_themes`` / ``examples`` / ``top_terms`` frames for readers: theme, kind and language in
-    words, shares as percentages. Comment text stays plain text (the display escapes it)."""
-    out = frame.copy()
-    if "kind" in out.columns:
-        out["kind"] = [t(f"themes.kind.{k}", lang) for k in frame["kind"]]
-    if "theme" in out.columns:
-        out["theme"] = [t(f"themes.theme.{k}", lang) for k in frame["theme"]]
-    if "share" in out.columns:
-        out["share"] = [fmt_pct(v, lang) for v in frame["share"]]
-    if "lang" in out.columns:
-        out["lang"] = [t(f"lang.{k}", lang) if k in LANGS else t("themes.lang.unknown", lang)
-                       for k in frame["lang"]]
-    return out

@@ -1,1 +1,1 @@
-"""pipeline"""
+"""Pipeline layer: running periods (runner), their manifests, and verify."""

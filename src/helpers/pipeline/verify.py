@@ -27,7 +27,6 @@ from . import runner
 from .manifest import (
     LOCK_FILE,
     MANIFEST_NAME,
-    short_digest,
     code_hash,
     config_hashes,
     git_state,
@@ -36,6 +35,7 @@ from .manifest import (
     period_inputs,
     read_manifest,
     read_manifest_file,
+    short_digest,
 )
 
 _MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")

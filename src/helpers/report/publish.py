@@ -118,7 +118,7 @@ class Report:
         display(HTML(styler.to_html()))
 
     def sections(self, sections, heading: str, level: int = 3) -> None:
-        """Display computed per-centre sections (e.g. ``satisfaction.CentreWeek``): for each, the
+        """Display computed per-centre sections (e.g. ``satisfaction_view.CentreWeek``): for each, the
         ``heading`` message with the centre's name, its ``lines``, then each of its ``tables``
         (``heading`` key, ``note`` lines, ``frame`` written as CSV, ``shown`` displayed), then its
         ``figures`` if it has any (``(figure, name)`` pairs, as ``figure`` takes them)."""

@@ -24,7 +24,7 @@ from ..base.files import write_atomic
 from ..base.messages import LANGS
 from ..base.paths import get_paths
 from ..base.periods import Period, parse
-from ..chapters import recognition
+from ..chapters import recognition, recognition_view
 from .publish import table_csv
 
 
@@ -59,11 +59,13 @@ def write_review(review: recognition.Review, period: str | Period, root: str | o
             continue
         people += 1
         for lang in LANGS:
-            text = recognition.personal_summary(row, awards.get(row["employee_id"], []), training.get(row["employee_id"], []),
-                                                days.get(row["employee_id"], empty_days), lang, _names(cfg, lang), p, st)
+            text = recognition_view.personal_summary(row, awards.get(row["employee_id"], []),
+                                                     training.get(row["employee_id"], []),
+                                                     days.get(row["employee_id"], empty_days), lang, _names(cfg, lang),
+                                                     p, st)
             write_atomic(folder / row["centre_id"] / f"{row['employee_id']}.{lang}.md", text.encode("utf-8"))
     for centre_id in sorted(review.current["centre_id"].dropna().unique()):
         for lang in LANGS:
-            text = recognition.team_summary(review.current, named, centre_id, lang, _names(cfg, lang), p)
+            text = recognition_view.team_summary(review.current, named, centre_id, lang, _names(cfg, lang), p)
             write_atomic(folder / centre_id / f"team.{lang}.md", text.encode("utf-8"))
     return people
