@@ -24,7 +24,7 @@ export UV_LINK_MODE := copy
 # compile bytecode at install: otherwise every command and kernel recompiles the libraries it imports
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help env demo demo-data ingest run book test test-fast bench bench-verify verify status lock clean clean-demo noise-rate validate-impact validate-recognition
+.PHONY: help env demo demo-data snapshot ingest run book test test-fast bench bench-verify verify status lock clean clean-demo noise-rate validate-impact validate-recognition
 
 help: ## list the targets (this is the default)
 	@echo "Gold Book: make TARGET"
@@ -52,6 +52,10 @@ demo: env demo-data ## everything: environment, demo data, ingest, run every per
 	$(GOLDBOOK) run --all --jobs $(JOBS)
 	$(GOLDBOOK) build
 	@echo "Open _build/html/index.html"
+
+snapshot: env ## read PERIOD (a month or a day) from PostgreSQL into data/raw/; connection string in the variable GOLDBOOK_DSN (or DSN_ENV=VAR)
+	@if [ -z "$(PERIOD)" ]; then echo "make snapshot PERIOD=YYYY-MM (or YYYY-MM-DD)"; exit 1; fi
+	$(GOLDBOOK) snapshot $(PERIOD) --dsn-env $(or $(DSN_ENV),GOLDBOOK_DSN)
 
 ingest: env ## validate and store every raw month (unchanged months are skipped)
 	$(GOLDBOOK) ingest --all

@@ -34,12 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers.data import ingest
-from helpers.chapters import satisfaction
-from helpers.data import store  # noqa: E402
 from helpers.base.config import load_config  # noqa: E402
 from helpers.base.paths import CODE_ROOT, get_paths  # noqa: E402
 from helpers.base.periods import parse  # noqa: E402
+from helpers.chapters import satisfaction  # noqa: E402
+from helpers.data import ingest, store  # noqa: E402
 
 DROP_POINTS = 8
 FLIP_TO = "3"

@@ -6,6 +6,10 @@
 - ``demo_run``: a separate copy of that root after ``goldbook run --all`` (every notebook that
   serves the demo's periods, both languages). Read-only too.
 - ``demo_copy``: a private, writable copy of ``demo_root`` for one test.
+- ``postgres_server``: a real PostgreSQL server (Debian's ``postgresql`` package, 15 where
+  installed) started for the session on 127.0.0.1 with a free port, password authentication for
+  a test role and ``fsync`` off; stopped at the end. Without the package the tests that need it
+  skip, saying why, except in CI (``CI=true``), where they fail: CI must run them.
 
 Under pytest-xdist each worker is its own session; the first worker to need a fixture builds it
 under the run's shared temporary folder while holding a file lock, and the others reuse it.
@@ -16,8 +20,13 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from helpers.base.config import load_config
@@ -72,3 +81,116 @@ def demo_copy(tmp_path, demo_root) -> Path:
     target = tmp_path / "demo"
     shutil.copytree(demo_root, target, ignore=shutil.ignore_patterns(".ready"))
     return target
+
+
+# --- a real PostgreSQL server (tests/test_snapshot.py) ----------------------------------------
+PG_PREFERRED_MAJOR = "15"
+PG_ROLE = "gb_analyst"
+PG_PASSWORD = "Pw-test-7f3a9c-never-echoed"          # the test role's: no output may contain it
+PG_SUPERUSER_PASSWORD = "Su-test-51d2e8-never-echoed"
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A running server: ``dsn(...)`` builds connection strings for it."""
+
+    bindir: Path
+    port: int
+    version: str
+    host: str = "127.0.0.1"
+
+    def dsn(self, dbname: str = "postgres", *, user: str = PG_ROLE, password: str = PG_PASSWORD,
+            port: int | None = None) -> str:
+        return f"host={self.host} port={port or self.port} dbname={dbname} user={user} password={password}"
+
+    def admin(self, dbname: str = "postgres") -> psycopg.Connection:
+        """A superuser connection (autocommit) for setting up test databases."""
+        return psycopg.connect(self.dsn(dbname, user="postgres", password=PG_SUPERUSER_PASSWORD), autocommit=True)
+
+
+def _postgres_bindir() -> Path | None:
+    """Debian's server binaries: the preferred major version if installed, else the newest."""
+    found = {p.parent.parent.name: p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")}
+    if not found:
+        return None
+    return found.get(PG_PREFERRED_MAJOR) or found[max(found, key=lambda v: float(v))]
+
+
+def _unavailable(reason: str):
+    """Skip, saying why; in CI fail instead: every service a test needs is installed there
+    (``.ci/run``), so a missing one is a broken CI, not a reason to skip."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI must run this test: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's headless chromium (``.ci/run`` installs it)."""
+    if not CHROMIUM.exists():
+        _unavailable("chromium is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server for this test session (per xdist worker), stopped at the end.
+
+    ``initdb`` refuses to run as root, so as root the server runs as the ``postgres`` user, in a
+    data folder it owns. Host connections need a password (scram-sha-256), so a wrong one is
+    really refused; no Unix socket, only 127.0.0.1.
+    """
+    bindir = _postgres_bindir()
+    if bindir is None:
+        _unavailable("PostgreSQL is not installed (Debian package postgresql: no /usr/lib/postgresql/*/bin/initdb)")
+    as_postgres = []
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            _unavailable("running as root without runuser: cannot start PostgreSQL as the postgres user")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    base = Path(tempfile.mkdtemp(prefix="goldbook-pg-"))
+    data, log = base / "data", base / "server.log"
+    pwfile = base / "superuser-password"
+    pwfile.write_text(PG_SUPERUSER_PASSWORD + "\n")
+    if as_postgres:
+        shutil.chown(base, "postgres", "postgres")
+        shutil.chown(pwfile, "postgres", "postgres")
+
+    def pg(*cmd):
+        return subprocess.run([*as_postgres, *map(str, cmd)], capture_output=True, text=True, cwd=base)
+
+    started = False
+    try:
+        done = pg(bindir / "initdb", "-D", data, "-U", "postgres", f"--pwfile={pwfile}", "--auth=scram-sha-256",
+                  "-E", "UTF8", "--locale=C", "--no-sync")
+        if done.returncode:
+            _unavailable(f"initdb failed: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+        for _ in range(3):   # a free port can be taken between finding it and listening on it
+            port = free_port()
+            options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories='' "
+                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+            done = pg(bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "-o", options, "start")
+            if done.returncode == 0:
+                started = True
+                break
+        if not started:
+            tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+            _unavailable(f"PostgreSQL did not start: {tail}")
+        server = PostgresServer(bindir, port, "")
+        with server.admin() as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]
+            conn.execute(f"CREATE ROLE {PG_ROLE} LOGIN PASSWORD '{PG_PASSWORD}'")
+        yield PostgresServer(bindir, port, version)
+    finally:
+        if started:
+            pg(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+        shutil.rmtree(base, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -189,16 +190,25 @@ def _responses(channel, month, n, top):
              "csat": 5 if i < top else 2} for i in range(n)]
 
 
-def test_safeguard_verdicts():
+SAFEGUARD_KPI = {"csat": {"top_box": [4, 5], "confidence": 0.95},
+                 "significance": {"alpha": 0.05, "correction": "fdr_bh"}}
+
+
+def _safeguard_tickets() -> pd.DataFrame:
     rows = (_served("phone", "2023-03", 200, 180) + _served("phone", "2024-03", 300, 210)      # 90% -> 70%
             + _served("whatsapp", "2023-03", 100, 90) + _served("whatsapp", "2024-03", 200, 180)  # 90% -> 90%
             + _served("eservices", "2024-03", 10, 10))
     tk = pd.DataFrame(rows)
     for c in ("created_at", "started_at", "ended_at", "called_at"):
         tk[c] = pd.to_datetime(tk[c]).astype("datetime64[us]")
+    return tk
+
+
+def test_safeguard_verdicts():
+    tk = _safeguard_tickets()
     sv = pd.DataFrame(_responses("phone", "2023-03", 100, 90) + _responses("phone", "2024-03", 100, 88)
                       + _responses("whatsapp", "2023-03", 50, 40) + _responses("whatsapp", "2024-03", 50, 41))
-    kpi = {"csat": {"top_box": [4, 5], "confidence": 0.95}, "significance": {"alpha": 0.05, "correction": "fdr_bh"}}
+    kpi = SAFEGUARD_KPI
     g = adoption.safeguard(tk, sv, ST, kpi, ["2024-03"], ["2023-03"]).set_index("channel_id")
     assert g.loc["phone", "volume_change"] == pytest.approx(0.5)
     assert g.loc["phone", "service_level_then"] == 0.9 and g.loc["phone", "service_level_now"] == 0.7
@@ -207,6 +217,30 @@ def test_safeguard_verdicts():
     assert g.loc["eservices", "verdict"] == "too_few"                  # no queue, no responses
     text = adoption_view.safeguard_sentences(g.reset_index(), ["2024-03"], ["2023-03"], "en", {"phone": "Phone"})
     assert "Phone (+50% completions): service got worse" in text[1]
+
+
+def test_safeguard_without_surveys_rests_on_service_level_alone():
+    # an entity that provides no surveys: the store gives an empty frame, and no CSAT column is shown
+    no_surveys = pd.DataFrame({"channel_id": pd.Series([], dtype="str"),
+                               "submitted_at": pd.Series([], dtype="datetime64[us]"),
+                               "csat": pd.Series([], dtype="Int64")})
+    g = adoption.safeguard(_safeguard_tickets(), no_surveys, ST, SAFEGUARD_KPI, ["2024-03"], ["2023-03"], csat=False)
+    assert list(g.columns) == ["channel_id", "completed_then", "completed_now", "volume_change", "service_level_then",
+                               "service_level_now", "service_level_p", "wait_p90_then", "wait_p90_now", "verdict"]
+    assert g.set_index("channel_id")["verdict"].to_dict() == {"eservices": "too_few", "phone": "worse", "whatsapp": "held"}
+    shown = adoption_view.safeguard_display(g, "en")
+    assert list(shown.columns) == list(g.columns) and shown.loc[1, "service_level_now"] == "70.0%"
+    text = adoption_view.safeguard_sentences(g, ["2024-03"], ["2023-03"], "en", {"phone": "Phone"})
+    assert "Phone (+50% completions): service got worse" in text[1] and not any("CSAT" in line for line in text)
+    trend = pd.DataFrame({"month": ["2024-02", "2024-03"], "channel_id": ["phone", "phone"], "completed": [10, 12],
+                          "service_level": [0.8, 0.7], "wait_p90": [30.0, 40.0]})
+    without = adoption.safeguard_trend(trend, no_surveys, SAFEGUARD_KPI, csat=False)
+    assert list(without.columns) == ["month", "channel_id", "completed", "service_level", "wait_p90"]
+    assert list(adoption.safeguard_trend(trend, no_surveys, SAFEGUARD_KPI).columns)[-2:] == ["csat", "responses"]
+    fig = adoption_view.safeguard_chart(without, {"phone": "Phone"},
+                                        titles={"completed": "Completed", "service_level": "Service level"})
+    assert [ax.get_title() for ax in fig.axes] == ["Completed", "Service level"]
+    plt.close(fig)
 
 
 def test_safeguard_windows():

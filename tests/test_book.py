@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import jupyter_book.sphinx
 import nbformat
 import pytest
 import yaml
@@ -100,8 +102,9 @@ def test_setting_values_for_readers():
     assert pages.setting_label("new.thing", "en") == "`new.thing`"
 
 
-def _index(*specs) -> ReportIndex:
-    return ReportIndex([ReportNotebook(parse(p), lang, name, "overview.title") for p, lang, name in specs])
+def _index(*specs, week_starts="Sun") -> ReportIndex:
+    return ReportIndex([ReportNotebook(parse(p, week_starts=week_starts), lang, name, "overview.title")
+                        for p, lang, name in specs])
 
 
 def test_toc_parts_months_newest_first_notebooks_in_file_order():
@@ -432,7 +435,7 @@ def test_built_book_loads_nothing_from_the_internet_and_passes_the_check(built):
 def test_unchanged_book_skips_sphinx_and_a_touched_notebook_does_not(built, monkeypatch):
     root, index = built
     calls = []
-    monkeypatch.setattr(build, "build_sphinx", lambda *a, **k: calls.append(k["jobs"]) or 0)
+    monkeypatch.setattr(jupyter_book.sphinx, "build_sphinx", lambda *a, **k: calls.append(k["jobs"]) or 0)
     assert build.build_book(root, jobs=1) == index and calls == []
     notebook = root / "reports/2024-01/en/01_overview.ipynb"
     stat = notebook.stat()
@@ -459,3 +462,83 @@ def test_check_flags_a_planted_path_and_id_and_build_refuses_them(built, tmp_pat
             build.build_book(root, quiet=True, jobs=1)
     finally:
         (root / "reports/2024-02/en/02_leak.ipynb").unlink()
+
+
+# --- weeks follow the entity's first day (config calendar.week_starts) ----------------------------
+
+def _with_week_start(cfg, week_starts: str):
+    return dataclasses.replace(cfg, raw={**cfg.raw, "calendar": {**cfg.raw["calendar"], "week_starts": week_starts}})
+
+
+def test_methods_page_says_what_a_week_is_and_defines_asa(tmp_path):
+    cfg = load_config()                       # the model entity: weeks from Sunday
+    en = pages.methods_page(cfg, "en")
+    assert "## Periods" in en and en.index("## KPI definitions") < en.index("## Periods") < en.index("## KPI settings")
+    assert "A week is the seven days from Sunday to Saturday (configuration calendar.week_starts)." in en
+    assert "its middle day, the Wednesday," in en and "the one holding 4 January" in en
+    assert "Example: week 2024-W01 runs from 2023-12-31 to 2024-01-06." in en
+    ar = pages.methods_page(cfg, "ar")
+    assert "## الفترات" in ar and "من الأحد إلى السبت" in ar and "يومه الأوسط، الأربعاء،" in ar
+    assert "يمتد الأسبوع 2024-W01 من 2023-12-31 إلى 2024-01-06." in ar
+    iso = pages.methods_page(_with_week_start(cfg, "Mon"), "en")
+    assert "from Monday to Sunday" in iso and "the Thursday," in iso and "from 2024-01-01 to 2024-01-07." in iso
+    # the wait definition names the average speed of answer beside the median and P90
+    assert "average speed of answer (ASA, the mean wait), the median and the 90th percentile" in en
+    assert "سرعة الرد (متوسط الانتظار) والوسيط والمئين التسعون" in ar
+    # and the assumptions page says which days a weekly report covers
+    paths = get_paths(tmp_path)
+    assert "- Weekly reports run from Sunday to Saturday," in pages.assumptions_page(paths, cfg, "en")
+    assert "تمتد التقارير الأسبوعية من الأحد إلى السبت" in pages.assumptions_page(paths, cfg, "ar")
+    assert "run from Monday to Sunday" in pages.assumptions_page(paths, _with_week_start(cfg, "Mon"), "en")
+
+
+def _week_reports(tmp_path: Path, week_starts: str) -> Path:
+    root = tmp_path / week_starts
+    shutil.copytree(CODE_ROOT / "config", root / "config")
+    entity = root / "config" / "entity.yaml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("week_starts: Sun", f"week_starts: {week_starts}"),
+                      encoding="utf-8")
+    for period in ("2024-W23", "2024-W24"):
+        folder = root / "reports" / period / "en"
+        folder.mkdir(parents=True)
+        nb = new_notebook(cells=[new_markdown_cell("# x")])
+        nb.metadata["goldbook"] = {"periods": ["week"], "title": "weekly.title"}
+        nbformat.write(nb, str(folder / "20_weekly.ipynb"))
+        (root / "reports" / period / "tables").mkdir()
+        (root / "reports" / period / "tables" / "weekly_centres.csv").write_text("centre_id\nseef\n")
+    return root
+
+
+def test_book_reads_week_folders_with_the_configured_first_day(tmp_path):
+    sunday = toc.find_reports(_week_reports(tmp_path, "Sun"))
+    latest = sunday.latest("week", "en")
+    assert (latest.label, latest.start.isoformat(), latest.last.isoformat()) == ("2024-W24", "2024-06-09", "2024-06-15")
+    page = pages.latest_page(sunday, "week", "en")
+    assert "Week 24, 2024 (2024-06-09 to 2024-06-15)" in page
+    weekly = toc.book_toc(sunday)["parts"][0]["chapters"][1]
+    assert [s["file"] for s in weekly["sections"]] == ["reports/2024-W24/en/20_weekly"]
+    monday = toc.find_reports(_week_reports(tmp_path, "Mon")).latest("week", "en")
+    assert (monday.start.isoformat(), monday.last.isoformat()) == ("2024-06-10", "2024-06-16")
+    iso_page = pages.latest_page(toc.find_reports(tmp_path / "Mon"), "week", "en")
+    assert "Week 24, 2024 (2024-06-10 to 2024-06-16)" in iso_page
+    # the data dictionary only needs a folder's kind, whatever the first day
+    assert pages.analyst_tables(get_paths(tmp_path / "Sun"))["weekly_centres"]["kinds"] == {"week"}
+
+
+def test_the_build_fingerprint_covers_every_module_of_the_book_package(tmp_path, monkeypatch):
+    """A change to any module under helpers/book (pages, toc, check, the Sphinx extension…) rebuilds."""
+    package = Path(build.__file__).parent
+    assert {p.name for p in build.BOOK_MODULES} == {p.name for p in package.glob("*.py")}
+    shutil.copytree(CODE_ROOT / "config", tmp_path / "config")
+    copies = []
+    for module in build.BOOK_MODULES:
+        copies.append(tmp_path / "code" / module.name)
+        copies[-1].parent.mkdir(exist_ok=True)
+        copies[-1].write_bytes(module.read_bytes())
+    monkeypatch.setattr(build, "BOOK_MODULES", tuple(copies))
+    paths, reports = get_paths(tmp_path), toc.find_reports(tmp_path)
+    before = build._fingerprint(paths, {}, "", reports)
+    assert build._fingerprint(paths, {}, "", reports) == before
+    sphinx_ext = next(c for c in copies if c.name == "sphinx_ext.py")
+    sphinx_ext.write_bytes(sphinx_ext.read_bytes() + b"# a change\n")
+    assert build._fingerprint(paths, {}, "", reports) != before

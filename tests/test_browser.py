@@ -1,6 +1,7 @@
 """A real browser opens a built Arabic page: goldbook.js must turn it right-to-left.
 
-Needs Debian's chromium (``.ci/run`` installs it); skipped with a reason where it is absent.
+Needs Debian's chromium (``.ci/run`` installs it): the ``chromium`` fixture skips with the reason
+where it is absent, and fails instead in CI.
 """
 
 from __future__ import annotations
@@ -15,18 +16,13 @@ from test_book import _notebook
 from helpers.base.paths import CODE_ROOT
 from helpers.book import build
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("chromium")]
 
 
 def dump_dom(page: Path, profile: Path) -> str:
     """The DOM after scripts ran, from headless chromium with every network feature off."""
     result = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        ["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120, check=True,

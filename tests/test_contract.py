@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers.base.config import load_config
+from helpers.base.config import ConfigError, load_config
 from helpers.base.paths import CODE_ROOT
 from helpers.data import contract
 
@@ -73,7 +74,7 @@ def test_every_rule_sentence_is_documented():
     for rule in contract.RULES.values():
         if rule.kind in ("type", "required"):
             continue  # documented by the type table and the "may be empty" column
-        assert rule.sentence in text, rule.id
+        assert rule.text() in text, rule.id
 
 
 def test_every_rule_is_compiled_into_a_check():
@@ -167,13 +168,13 @@ CASES = [
     ("tickets", 3, {"centre_id": "mars"}, ("centre_id", "tickets.centre_id.ref"), 3),
     ("tickets", 3, {"channel_id": "fax"}, ("channel_id", "tickets.channel_id.ref"), 3),
     ("tickets", 3, {"service_id": "visa"}, ("service_id", "tickets.service_id.ref"), 3),
-    ("tickets", 2, {"employee_id": ""}, ("employee_id", "tickets.employee_id.self_service_only"), 2),
+    ("tickets", 2, {"employee_id": ""}, ("employee_id", "tickets.employee_id.required_when_served"), 2),
     ("tickets", 2, {"employee_id": "E999"}, ("employee_id", "tickets.employee_id.on_roster"), 2),
     ("tickets", 2, {"customer_ref": "123456789"}, ("customer_ref", "tickets.customer_ref.not_national_id"), 2),
     ("tickets", 3, {"created_at": "2024-03-01 00:00:00"}, ("created_at", "tickets.created_at.in_month"), 3),
     ("tickets", 3, {"created_at": "2024-01-31 23:59:59"}, ("created_at", "tickets.created_at.in_month"), 3),
     ("tickets", 2, {"created_at": "2024-02-30 09:00:00"}, ("created_at", "tickets.created_at.type"), 2),
-    ("tickets", 2, {"called_at": "2024-02-05 09:59:59"}, ("called_at", "tickets.called_at.order"), 2),
+    ("tickets", 2, {"called_at": "2024-02-05 09:59:54"}, ("called_at", "tickets.called_at.order"), 2),  # 6 s
     ("tickets", 2, {"started_at": "2024-02-05 10:01:00"}, ("started_at", "tickets.started_at.order"), 2),
     ("tickets", 4, {"ended_at": "2024-02-06 00:00:30"}, ("ended_at", "tickets.ended_at.order"), 4),
     ("tickets", 2, {"outcome": "done"}, ("outcome", "tickets.outcome.enum"), 2),
@@ -272,6 +273,136 @@ def test_self_service_tickets_may_omit_the_employee():
     tickets = fixture("tickets")
     tickets.loc[4, ["channel_id", "employee_id", "called_at", "started_at", "ended_at"]] = ["eservices", "", "", "", ""]
     assert violations("tickets", tickets) == set()
+
+
+UNSERVED = "tickets.employee_id.required_when_served"
+
+
+@pytest.mark.parametrize("channel, outcome, employee, expected", [
+    ("walk_in", "abandoned", "", set()),                 # left the queue: nobody served it
+    ("phone", "abandoned", "", set()),
+    ("walk_in", "no_show", "", set()),                   # booked, never came
+    ("eservices", "completed", "", set()),               # self-service: nobody serves it
+    ("eservices", "referred", "", set()),
+    ("walk_in", "completed", "", {(3, "employee_id", UNSERVED)}),   # served: the employee is named
+    ("phone", "transferred", "", {(3, "employee_id", UNSERVED)}),
+    ("whatsapp", "referred", "", {(3, "employee_id", UNSERVED)}),
+    ("phone", "abandoned", "E010", set()),               # an employee may still be named (on the roster)
+    ("phone", "abandoned", "E999", {(3, "employee_id", "tickets.employee_id.on_roster")}),
+    ("walk_in", "completed", "E999", {(3, "employee_id", "tickets.employee_id.on_roster")}),
+])
+def test_only_unserved_or_self_service_tickets_may_omit_the_employee(channel, outcome, employee, expected):
+    tickets = fixture("tickets")  # line 3 is T0005, on the roster's E010 at tijjar
+    tickets.loc[3, ["channel_id", "outcome", "employee_id"]] = [channel, outcome, employee]
+    assert violations("tickets", tickets) == expected
+
+
+def test_the_unserved_rule_waits_for_its_columns():
+    """Without outcome (a missing column, reported by ingest) the rule cannot tell a served ticket."""
+    tickets = fixture("tickets").drop(columns="outcome")
+    tickets.loc[2, "employee_id"] = ""
+    assert UNSERVED not in {rule for _, _, rule in violations("tickets", tickets)}
+
+
+# --- clock skew ---------------------------------------------------------------------------------
+def with_skew(seconds) -> contract.Context:
+    """The fixture context with ``ingest: clock_skew_seconds`` set to ``seconds`` (None: key absent)."""
+    config = load_config(CODE_ROOT)
+    raw = {k: v for k, v in config.raw.items() if k != "ingest"}
+    if seconds is not None:
+        raw["ingest"] = {"clock_skew_seconds": seconds}
+    return context(config=dataclasses.replace(config, raw=raw))
+
+
+def test_clock_skew_tolerance_comes_from_config_with_a_default_of_five_seconds():
+    assert contract.clock_skew_seconds(with_skew(None).config) == 5
+    assert contract.clock_skew_seconds(with_skew(0).config) == 0
+    assert contract.clock_skew_seconds(with_skew(60).config) == 60
+    for bad in (-1, 61, 2.5, "5", True, None):
+        config = load_config(CODE_ROOT)
+        broken = dataclasses.replace(config, raw={**config.raw, "ingest": {"clock_skew_seconds": bad}})
+        with pytest.raises(ConfigError, match="clock_skew_seconds"):
+            contract.clock_skew_seconds(broken)
+    config = load_config(CODE_ROOT)
+    with pytest.raises(ConfigError, match="ingest"):
+        contract.clock_skew_seconds(dataclasses.replace(config, raw={**config.raw, "ingest": [5]}))
+
+
+def skewed_tickets(**stamps) -> pd.DataFrame:
+    """The fixture's line 2 (T0004: created 10:00:00, called 10:02:00, started 10:03:00, ended
+    10:20:00) with ``stamps`` given as HH:MM:SS on 2024-02-05."""
+    tickets = fixture("tickets")
+    for column, clock in stamps.items():
+        tickets.loc[2, column] = "" if clock == "" else f"2024-02-05 {clock}"
+    return tickets
+
+
+@pytest.mark.parametrize("stamps, seconds, refused", [
+    ({"started_at": "10:01:59"}, 5, set()),                               # 1 s before called_at
+    ({"started_at": "10:01:58"}, 5, set()),                               # 2 s
+    ({"started_at": "10:01:55"}, 5, set()),                               # exactly the tolerance
+    ({"started_at": "10:01:54"}, 5, {"started_at"}),                      # 6 s: beyond it
+    ({"started_at": "10:01:30"}, 5, {"started_at"}),                      # 30 s
+    ({"called_at": "09:59:58"}, 5, set()),                                # before created_at
+    ({"ended_at": "10:02:59"}, 5, set()),                                 # before started_at
+    ({"called_at": "", "started_at": "09:59:57"}, 5, set()),              # no called_at: against created_at
+    ({"started_at": "10:01:59"}, 0, {"started_at"}),                      # tolerance 0: every inversion refused
+    ({"started_at": "10:01:50"}, 10, set()),
+    ({"started_at": "10:01:50"}, None, {"started_at"}),                   # no key: 5 s
+])
+def test_small_clock_inversions_are_accepted_and_larger_ones_refused(stamps, seconds, refused):
+    found = violations("tickets", skewed_tickets(**stamps), with_skew(seconds))
+    assert found == {(2, column, f"tickets.{column}.order") for column in refused}
+
+
+def test_a_refused_inversion_says_how_far_and_against_what():
+    raw = contract.normalise("tickets", skewed_tickets(started_at="10:01:30", ended_at="10:01:50"))
+    _, found = contract.validate("tickets", raw, with_skew(5))
+    assert found[["line", "column", "detail"]].values.tolist() == [
+        [2, "started_at", "30 s before called_at"], [2, "ended_at", "10 s before called_at"]]
+    rule = contract.RULES["tickets.started_at.order"]
+    assert "clock-skew tolerance (5 s)" in rule.text(5)
+    assert contract.TOLERANCE_DOC in rule.text() and "{" not in rule.text()
+
+
+def typed_stamps(rows: list[tuple]) -> pd.DataFrame:
+    """A typed tickets frame of only the four stamps, one tuple per row (None = empty)."""
+    frame = pd.DataFrame(rows, columns=["created_at", "called_at", "started_at", "ended_at"])
+    return frame.apply(pd.to_datetime).astype("datetime64[us]").set_axis(pd.RangeIndex(2, len(rows) + 2))
+
+
+def test_settling_moves_each_small_inversion_to_its_neighbour():
+    day = "2024-02-05 10:00:"
+    typed = typed_stamps([
+        (day + "00", day + "10", day + "09", day + "40"),    # started 1 s before called
+        (day + "00", day + "58", None, day + "56"),          # ended 2 s before called (no started)
+        (day + "05", day + "02", day + "01", day + "30"),    # called 3 s early, started 4 s early: a chain
+        (day + "00", day + "05", day + "00", day + "50"),    # started exactly 5 s early
+        (day + "00", day + "10", day + "20", day + "30"),    # in order: untouched
+        (day + "00", day + "40", day + "10", day + "45"),    # 30 s: left as it is (check refuses it)
+        (day + "00", None, None, None),
+    ])
+    settled, moved = contract.settle_clock_skew("tickets", typed, 5)
+    expected = typed_stamps([
+        (day + "00", day + "10", day + "10", day + "40"),
+        (day + "00", day + "58", None, day + "58"),
+        (day + "05", day + "05", day + "05", day + "30"),
+        (day + "00", day + "05", day + "05", day + "50"),
+        (day + "00", day + "10", day + "20", day + "30"),
+        (day + "00", day + "40", day + "10", day + "45"),
+        (day + "00", None, None, None),
+    ])
+    pd.testing.assert_frame_equal(settled, expected)
+    assert moved == {"called_at": 1, "started_at": 3, "ended_at": 1}
+    assert typed.loc[2, "started_at"] == pd.Timestamp(day + "09")  # the input is not changed
+
+
+def test_settling_nothing_returns_the_same_frame():
+    typed = typed_stamps([("2024-02-05 10:00:00", "2024-02-05 10:00:00", None, "2024-02-05 10:01:00")])
+    settled, moved = contract.settle_clock_skew("tickets", typed, 5)
+    assert settled is typed and moved == {}
+    assert contract.settle_clock_skew("tickets", typed_stamps([("2024-02-05 10:00:01", "2024-02-05 10:00:00",
+                                                                None, None)]), 0)[1] == {}
 
 
 def test_rules_needing_missing_context_are_skipped():

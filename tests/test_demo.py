@@ -17,6 +17,7 @@ import pytest
 
 from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT
+from helpers.data import rawcsv
 from helpers.demo import feedback, initiatives, tables, truth
 from helpers.demo import generate as demo
 
@@ -341,5 +342,5 @@ def test_virtual_share_step_equals_the_demand_it_moves():
 
 def test_datetime_formatting_by_hand():
     seconds = np.array([0, 86399, -1, 1704067200 + 3661])
-    assert list(tables.fmt_datetime(seconds)) == ["1970-01-01 00:00:00", "1970-01-01 23:59:59", "",
+    assert list(rawcsv.fmt_datetime(seconds)) == ["1970-01-01 00:00:00", "1970-01-01 23:59:59", "",
                                                   "2024-01-01 01:01:01"]

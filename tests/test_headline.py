@@ -5,6 +5,7 @@ import math
 import pandas as pd
 import pytest
 
+from helpers.base import messages
 from helpers.base.messages import fmt_pp
 from helpers.chapters import headline, headline_view, satisfaction
 from helpers.measures import kpis
@@ -208,3 +209,17 @@ def test_significance_note_says_what_the_test_is(december):
     assert "two-proportion" in note and "α = 0.05" in note and "without correction" in note
     assert "same month last year" in note and "Benjamini–Hochberg" in note
     assert "α = 0.1" in headline_view.significance_note({"significance": {"alpha": 0.1, "correction": "none"}}, "ar")
+
+
+def test_headline_without_surveys_has_no_csat_row_and_no_csat_sentence():
+    # an entity that provides no surveys: the frames are empty, and the CSAT row is left out
+    empty = pd.DataFrame({"csat": pd.Series([], dtype="Int64")})
+    h = headline.headline(CUR, empty, PREV, empty, KPI, VIRTUAL, csat=False)
+    assert list(h["metric"]) == ["transactions", "virtual_share"]
+    pd.testing.assert_frame_equal(h, headline.headline(CUR, empty, PREV, empty, KPI, VIRTUAL).iloc[:2])
+    said = headline_view.narrative(h, "en")
+    assert said[:2] == ["There were 5 transactions, against 2 the month before (+150.0%).",
+                        "Virtual channels carried 75.0% of completed transactions, against 50.0% the month before (+25.0 pp)."]
+    assert not any("CSAT" in line for line in said)
+    assert list(headline_view.headline_display(h, "ar")["metric"]) == [
+        messages.t("metric.transactions", "ar"), messages.t("metric.virtual_share", "ar")]

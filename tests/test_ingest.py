@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from helpers.base import config as config_module
 from helpers.base.paths import CODE_ROOT
-from helpers.data import ingest, store
+from helpers.data import contract, ingest, store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
@@ -121,7 +122,9 @@ def test_bad_tickets_give_one_report_and_leave_the_store_unchanged(root):
     assert "centre" in result.problems[1].rule
     assert "repeat" in result.problems[2].rule and "line 2" in result.problems[2].rule
     report = result.report()
-    assert report.startswith("2024-02: REJECTED, 3 problems in 1 file; nothing was written.")
+    assert report.splitlines()[0] == (
+        "2024-02: REJECTED, 3 problems in 1 file. Nothing was written to the store (data/processed/). "
+        "The full list is in reports/.ingest/2024-02-problems.csv, the only file written.")
     for line, column, value in ((3, "created_at", "2024-02-30 09:00:00"), (4, "centre_id", "mars"), (5, "ticket_id", "T0004")):
         assert f'line {line}, column {column}, value "{value}"' in report
     assert str(root) not in report  # paths are relative to the root
@@ -136,21 +139,42 @@ def test_a_rejected_first_month_creates_nothing(root):
     assert not (root / "data" / "processed").exists()
 
 
-def test_the_report_is_capped_per_file_but_counts_everything(root):
+def test_the_report_counts_each_rule_then_shows_a_few_examples_of_each(root):
+    """60 rows with an unknown centre, then 40 rows with the first stamp-order problem, behind
+    them: the count of each rule opens the report, so the second is not hidden by the first."""
     tickets = pd.read_csv(raw_month(root, "2024-02") / "tickets.csv", dtype=str, keep_default_na=False)
-    many = pd.concat([tickets.iloc[[0]]] * 60, ignore_index=True)
-    many["ticket_id"] = [f"X{i:03d}" for i in range(60)]
-    many["centre_id"] = "mars"
+    many = pd.concat([tickets.iloc[[0]]] * 100, ignore_index=True)  # T0004: called 10:02:00, started 10:03:00
+    many["ticket_id"] = [f"X{i:03d}" for i in range(100)]
+    many.loc[:59, "centre_id"] = "mars"
+    many.loc[60:, "started_at"] = "2024-02-05 10:01:30"   # 30 s before called_at
     many.to_csv(raw_month(root, "2024-02") / "tickets.csv", index=False)
     (raw_month(root, "2024-02") / "surveys.csv").write_text(
         "response_id,ticket_id,centre_id,channel_id,service_id,employee_id,submitted_at,csat,nps,ces,comment\n", encoding="utf-8")
     result = ingest.ingest_month("2024-02", root)
-    assert len(result.problems) == 60
-    assert [p.line for p in result.problems] == list(range(2, 62))
-    report = result.report(limit_per_file=50)
-    assert "60 problems" in report.splitlines()[0]
-    assert sum(1 for line in report.splitlines() if line.startswith("  line ")) == 50
-    assert "... and 10 more in this file" in report
+    assert len(result.problems) == 100
+    assert [p.line for p in result.problems] == list(range(2, 102))
+    lines = result.report().splitlines()
+    assert lines[0].startswith("2024-02: REJECTED, 100 problems in 1 file.")
+    f = "data/raw/2024-02/tickets.csv"
+    assert lines[1:4] == [
+        "Problems per file and rule:",
+        f"  {f}: 60 rows, centre_id must be a centre id listed in config/entity.yaml (centres).",
+        f"  {f}: 40 rows, {contract.RULES['tickets.started_at.order'].text(5)}",
+    ]
+    assert "beyond" not in lines[3] and "clock-skew tolerance (5 s)" in lines[3]
+    assert lines[4] == "First examples of each rule (up to 3):"
+    examples = [line for line in lines if line.startswith("  line ")]
+    assert examples == [
+        '  line 2, column centre_id, value "mars": known: seef, tijjar, virtual',
+        '  line 3, column centre_id, value "mars": known: seef, tijjar, virtual',
+        '  line 4, column centre_id, value "mars": known: seef, tijjar, virtual',
+        '  line 62, column started_at, value "2024-02-05 10:01:30": 30 s before called_at',
+        '  line 63, column started_at, value "2024-02-05 10:01:30": 30 s before called_at',
+        '  line 64, column started_at, value "2024-02-05 10:01:30": 30 s before called_at',
+    ]
+    assert "  ... and 57 more in reports/.ingest/2024-02-problems.csv" in lines
+    assert "  ... and 37 more in reports/.ingest/2024-02-problems.csv" in lines
+    assert len(result.report(examples_per_rule=1).splitlines()) == len(lines) - 4
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -303,7 +327,7 @@ def test_a_corrected_month_s_new_ticket_ids_count_at_once(root):
     replace_in(february, "T0006,", "T7777,")
     result = ingest.ingest_month("2024-02", root)
     assert problems_as_tuples(result) == [("data/raw/2024-02/tickets.csv", 4, "ticket_id", "T7777")]
-    assert "Already in 2024-01" in result.problems[0].rule
+    assert "(already in 2024-01)" in result.problems[0].rule
 
 
 def test_stored_tickets_name_the_month_of_every_other_month_s_id(root):
@@ -451,3 +475,283 @@ def test_the_fast_csv_reader_reads_the_plain_files_and_leaves_the_rest(tmp_path)
     assert ingest._read_csv_fast(plain) is not None
     assert ingest._read_csv_fast(latin) is None   # pandas reads it and names the byte
     assert ingest._read_csv(latin, "latin.csv")[2][0].rule.startswith("A .csv file must be UTF-8")
+
+
+# --- real exports: unserved tickets, clock skew, short lines --------------------------------------
+REAL_EXPORT = FIXTURES / "tickets_real_export.csv"
+# tickets_real_export.csv is January's fixture plus, on the lines given:
+#   5 T0010 an abandoned call and 6 T0011 a no-show, neither with an employee;
+#   7 T0012 started 1 s before called; 8 T0013 called 2 s before created;
+#   9 T0014 ended exactly 5 s before started; 10 T0015 started 2 s before called, ended 1 s before started
+STAMPS = ["created_at", "called_at", "started_at", "ended_at"]
+
+
+def set_entity(root: Path, **keys) -> None:
+    """Set top-level keys of the root's config/entity.yaml (before its first ingest)."""
+    entity = root / "config" / "entity.yaml"
+    raw = yaml.safe_load(entity.read_text(encoding="utf-8"))
+    raw.update(keys)
+    entity.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    config_module._load.cache_clear()  # the configuration is read once per folder
+
+
+def test_a_real_export_with_unserved_tickets_and_small_clock_skew_is_accepted(root):
+    shutil.copy(REAL_EXPORT, raw_month(root, "2024-01") / "tickets.csv")
+    result = ingest.ingest_month("2024-01", root)
+    assert result.ok, result.report()
+    assert result.clock_skew == {"tickets": {"called_at": 1, "started_at": 2, "ended_at": 2}}
+    assert ("Clock skew: 5 timestamps moved to their neighbour within the 5 s tolerance: "
+            "tickets.called_at 1, tickets.started_at 2, tickets.ended_at 2.") in result.report().splitlines()
+
+    stored = store.read_month("tickets", "2024-01", root=root).set_index("ticket_id")
+    day = "2024-01-10 "
+    expected = {  # ticket: the four stamps as stored
+        "T0012": ("10:00:00", "10:00:30", "10:00:30", "10:04:00"),   # started moved up to called
+        "T0013": ("11:00:00", "11:00:00", "11:00:01", "11:03:00"),   # called moved up to created
+        "T0014": ("12:00:00", "12:00:40", "12:00:45", "12:00:45"),   # ended moved up to started
+        "T0015": ("13:00:00", "13:00:20", "13:00:20", "13:00:20"),   # both moved up to called
+    }
+    for ticket, clocks in expected.items():
+        assert list(stored.loc[ticket, STAMPS]) == [pd.Timestamp(day + c) for c in clocks], ticket
+    assert pd.isna(stored.loc["T0010", "employee_id"]) and pd.isna(stored.loc["T0011", "employee_id"])
+    untouched = pd.read_csv(REAL_EXPORT, dtype=str).set_index("ticket_id").loc[["T0001", "T0010"], "ended_at"]
+    assert list(stored.loc[["T0001", "T0010"], "ended_at"]) == list(pd.to_datetime(untouched))
+    # no inversion left: every wait and handle time is zero or more
+    for earlier, later in zip(STAMPS, STAMPS[1:]):
+        assert ((stored[later] - stored[earlier]).dropna() >= pd.Timedelta(0)).all(), later
+
+    record = store.ingest_record("2024-01", root)
+    assert record["files"][0]["clock_skew"] == {
+        "tolerance_seconds": 5, "moved": {"called_at": 1, "started_at": 2, "ended_at": 2}}
+    assert all("clock_skew" not in f for f in record["files"][1:])  # no stamps moved: nothing recorded
+    again = ingest.ingest_month("2024-01", root)
+    assert again.status == "unchanged" and again.clock_skew == result.clock_skew
+    assert "Clock skew: 5 timestamps" in again.report()
+
+
+def test_a_30_second_inversion_is_refused_with_its_line(root):
+    path = raw_month(root, "2024-01") / "tickets.csv"
+    shutil.copy(REAL_EXPORT, path)
+    replace_in(path, "2024-01-10 10:00:29", "2024-01-10 10:00:00")  # T0012 started 30 s before called
+    result = ingest.ingest_month("2024-01", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-01/tickets.csv", 7, "started_at", "2024-01-10 10:00:00")]
+    problem = result.problems[0]
+    assert problem.rule_id == "tickets.started_at.order" and problem.detail == "30 s before called_at"
+    assert "by more than the clock-skew tolerance (5 s)" in problem.rule
+    report = result.report()
+    assert "data/raw/2024-01/tickets.csv: 1 row, started_at must not be earlier than created_at or called_at " \
+           "by more than the clock-skew tolerance (5 s)" in report
+    assert 'line 7, column started_at, value "2024-01-10 10:00:00": 30 s before called_at' in report
+    assert not (root / "data" / "processed").exists()
+
+
+@pytest.mark.parametrize("tolerance, refused", [(0, [7, 8, 9, 10]), (1, [8, 9, 10]), (2, [9, 10]), (5, [])])
+def test_the_tolerance_is_read_from_config(tmp_path, tolerance, refused):
+    root = make_root(tmp_path)
+    set_entity(root, ingest={"clock_skew_seconds": tolerance})
+    shutil.copy(REAL_EXPORT, raw_month(root, "2024-01") / "tickets.csv")
+    result = ingest.ingest_month("2024-01", root)
+    assert sorted({p.line for p in result.problems}) == refused
+    assert all(f"({tolerance} s)" in p.rule for p in result.problems)
+
+
+@pytest.mark.parametrize("setting", [{"clock_skew_seconds": "5s"}, {"clock_skew_seconds": 600}, "5"])
+def test_a_bad_tolerance_is_one_config_problem(tmp_path, setting):
+    root = make_root(tmp_path)
+    set_entity(root, ingest=setting)
+    result = ingest.ingest_month("2024-01", root)
+    assert [(p.file, p.line) for p in result.problems] == [("config/entity.yaml", None)]
+    assert "ingest" in result.problems[0].rule
+    assert not (root / "data" / "processed").exists()
+
+
+def test_a_served_ticket_without_employee_is_refused(root):
+    path = raw_month(root, "2024-01") / "tickets.csv"
+    shutil.copy(REAL_EXPORT, path)
+    replace_in(path, "payment_enquiry,,C-1010,2024-01-09 09:00:00,false,,,2024-01-09 09:01:10,abandoned",
+               "payment_enquiry,,C-1010,2024-01-09 09:00:00,false,,,2024-01-09 09:01:10,transferred")
+    result = ingest.ingest_month("2024-01", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-01/tickets.csv", 5, "employee_id", "")]
+    assert result.problems[0].rule_id == "tickets.employee_id.required_when_served"
+
+
+SURVEYS_HEADER = "response_id,ticket_id,centre_id,channel_id,service_id,employee_id,submitted_at,csat,nps,ces,comment\n"
+
+
+def write_surveys(root: Path, *lines: str) -> Path:
+    path = raw_month(root, "2024-01") / "surveys.csv"
+    path.write_text(SURVEYS_HEADER + "".join(lines), encoding="utf-8")
+    return path
+
+
+def test_a_short_line_is_refused_not_filled(root, monkeypatch):
+    path = write_surveys(
+        root,
+        "S0001,T0001,seef,walk_in,wage_support,007,2024-01-07 09:00:00,5,10,7,Fine\n",
+        "S0002,,virtual,eservices,,,2024-01-09 12:00:00,3\n",           # line 3: nps, ces and comment lacking
+        "\n",                                                            # line 4: a blank line is no row
+        "   \n",                                                         # line 5: nor is a line of spaces
+        "S0005,,mars,eservices,,,2024-01-09 12:00:00,3,,,\n",            # line 6: still checked
+    )
+    assert ingest._read_csv_fast(path) is None  # the fast reader never fills a short line: pandas reads it
+    expected = [("data/raw/2024-01/surveys.csv", 3, "", ""), ("data/raw/2024-01/surveys.csv", 6, "centre_id", "mars")]
+    result = ingest.ingest_month("2024-01", root)
+    assert problems_as_tuples(result) == expected
+    assert result.problems[0].rule_id == "file.short" and result.problems[0].detail == "expected 11 fields, saw 8"
+    assert 'data/raw/2024-01/surveys.csv: 1 row, A line of a .csv file with fewer fields than the header is refused' \
+        in result.report()
+    monkeypatch.setattr(ingest, "_read_csv_fast", lambda path: None)  # the same through pandas alone
+    assert problems_as_tuples(ingest.ingest_month("2024-01", root)) == expected
+
+
+def test_a_short_line_is_refused_by_the_pandas_reader_when_the_file_is_not_plain(root):
+    # a second byte-order mark sends the file to pandas, whatever its lines
+    path = write_surveys(root, "S0001,T0001,seef,walk_in,wage_support,007,2024-01-07 09:00:00,5,10,7,Fine\n",
+                         "S0002,,virtual,eservices,,,2024-01-09 12:00:00\n")
+    path.write_bytes("\ufeff\ufeff".encode("utf-8") + path.read_bytes())
+    header, body, problems = ingest._read_csv(path, "s.csv")
+    assert [(p.line, p.rule_id, p.detail) for p in problems] == [(3, "file.short", "expected 11 fields, saw 7")]
+    assert list(body.index) == [2]  # the short line is not passed on to the cell checks
+
+
+def test_xlsx_absent_trailing_cells_are_empty_cells(root):
+    """A workbook stores no empty cell, so a row with its last cells empty cannot be told from a
+    short row: .xlsx rows are read with absent cells empty, and the contract's rules judge them."""
+    folder = raw_month(root, "2024-01")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(SURVEYS_HEADER.strip().split(","))
+    ws.append(["S0001", "T0001", "seef", "walk_in", "wage_support", "007", "2024-01-07 09:00:00", 5])
+    ws.append(["S0002", None, "virtual", "eservices", None, None, "2024-01-09 12:00:00"])  # csat absent
+    wb.save(folder / "surveys.xlsx")
+    (folder / "surveys.csv").unlink()
+    result = ingest.ingest_month("2024-01", root)
+    assert problems_as_tuples(result) == [("data/raw/2024-01/surveys.xlsx", 3, "csat", "")]
+    assert "csat must not be empty" in result.problems[0].rule
+
+
+# --- declared tables ------------------------------------------------------------------------------
+def test_an_entity_without_surveys_feedback_or_self_assessment_needs_only_tickets_and_staff(tmp_path):
+    root = make_root(tmp_path)
+    set_entity(root, tables=[], criteria=[])  # and no criteria catalogue at all
+    for month in ("2024-01", "2024-02"):
+        for table in ("surveys", "feedback", "self_assessment"):
+            (raw_month(root, month) / f"{table}.csv").unlink()
+    results = ingest.ingest_all(root)
+    assert [r.ok for r in results] == [True, True], results[0].report()
+    assert results[0].rows == {"tickets": 3, "staff": 3}
+    assert sorted(p.name for p in (root / "data" / "processed" / "2024-01").iterdir()) == [
+        "_ingest.json", "staff.parquet", "tickets.parquet"]
+
+
+def test_a_file_of_an_undeclared_table_is_reported(tmp_path):
+    root = make_root(tmp_path)
+    set_entity(root, tables=["surveys"])
+    shutil.copy(FIXTURES / "feedback_updates.csv", raw_month(root, "2024-01") / "feedback_updates.csv")
+    result = ingest.ingest_month("2024-01", root)
+    got = [(p.file, p.rule_id, p.detail) for p in result.problems]
+    assert got == [(f"data/raw/2024-01/{t}.csv", "file.undeclared", f"{t} is not declared")
+                   for t in ("feedback", "feedback_updates", "self_assessment")]
+    assert "declare this table there, or remove the file" in result.problems[0].rule
+    assert not (root / "data" / "processed").exists()
+
+
+def test_a_declared_table_is_required_every_month(tmp_path):
+    root = make_root(tmp_path)
+    set_entity(root, tables=["surveys", "feedback"])
+    (raw_month(root, "2024-01") / "self_assessment.csv").unlink()
+    (raw_month(root, "2024-01") / "surveys.csv").unlink()
+    result = ingest.ingest_month("2024-01", root)
+    assert [(p.file, p.rule_id, p.detail) for p in result.problems] == [
+        ("data/raw/2024-01/surveys.csv", "file.missing", "no surveys.csv or surveys.xlsx")]
+
+
+def test_an_unknown_table_in_config_is_one_config_problem(tmp_path):
+    root = make_root(tmp_path)
+    set_entity(root, tables=["surveys", "complaints"])
+    result = ingest.ingest_month("2024-01", root)
+    assert [(p.file, p.line) for p in result.problems] == [("config/entity.yaml", None)]
+    assert "complaints" in result.problems[0].rule
+
+
+def test_the_criteria_catalogue_is_needed_only_when_the_self_assessment_has_rows(tmp_path):
+    root = make_root(tmp_path)
+    set_entity(root, criteria=[])
+    path = raw_month(root, "2024-01") / "self_assessment.csv"
+    rows = path.read_text(encoding="utf-8")
+    path.write_text(rows.splitlines()[0] + "\n", encoding="utf-8")  # the header only
+    assert ingest.ingest_month("2024-01", root).ok
+    path.write_text(rows, encoding="utf-8")
+    result = ingest.ingest_month("2024-01", root)
+    assert [(p.file, p.column, p.rule_id) for p in result.problems] == [("config/entity.yaml", "criteria", "config.catalogue")]
+    assert "no criteria catalogue is in force in 2024-01" in result.problems[0].rule
+
+
+# --- the full list of problems --------------------------------------------------------------------
+def test_a_rejection_writes_only_the_full_list_and_an_accepted_ingest_removes_it(root):
+    path = raw_month(root, "2024-01") / "tickets.csv"
+    replace_in(path, "2024-01-07 08:05:00", "2024-01-32 08:05:00")   # line 2
+    replace_in(path, "T0003,virtual", "T0003,mars")                  # line 3
+    replace_in(path, "T0002,", "T0001,")                             # line 4
+    before = tree_hashes(root)
+    result = ingest.ingest_month("2024-01", root)
+    assert not result.ok
+    listing = root / "reports" / ".ingest" / "2024-01-problems.csv"
+    assert result.problems_file == "reports/.ingest/2024-01-problems.csv"
+    after = tree_hashes(root)
+    assert {k: v for k, v in after.items() if k not in before} == {
+        "reports": "dir", "reports/.ingest": "dir", "reports/.ingest/2024-01-problems.csv": after["reports/.ingest/2024-01-problems.csv"]}
+    assert all(after[k] == v for k, v in before.items())
+    rows = pd.read_csv(listing, dtype=str, keep_default_na=False)
+    assert list(rows.columns) == ["file", "line", "column", "value", "rule"]
+    assert rows.values.tolist() == [[p.file, "" if p.line is None else str(p.line), p.column, p.value, p.rule]
+                                    for p in result.problems]
+    assert [tuple(r[:4]) for r in rows.values.tolist()] == [
+        ("data/raw/2024-01/tickets.csv", "2", "created_at", "2024-01-32 08:05:00"),
+        ("data/raw/2024-01/tickets.csv", "3", "centre_id", "mars"),
+        ("data/raw/2024-01/tickets.csv", "4", "ticket_id", "T0001"),
+    ]
+    first = listing.read_bytes()
+    assert ingest.ingest_month("2024-01", root).problems_file and listing.read_bytes() == first  # same bytes again
+
+    shutil.copy(FIXTURES / "months" / "2024-01" / "tickets.csv", raw_month(root, "2024-01") / "tickets.csv")
+    result = ingest.ingest_month("2024-01", root)
+    assert result.ok and result.problems_file is None
+    assert not listing.exists()
+
+
+def test_an_unchanged_month_also_removes_a_stale_list(root):
+    assert ingest.ingest_month("2024-01", root).ok
+    good = (raw_month(root, "2024-01") / "tickets.csv").read_bytes()
+    shutil.copy(FIXTURES / "tickets_bad.csv", raw_month(root, "2024-01") / "tickets.csv")
+    assert not ingest.ingest_month("2024-01", root).ok
+    listing = ingest.problems_path("2024-01", root)
+    assert listing.is_file()
+    (raw_month(root, "2024-01") / "tickets.csv").write_bytes(good)  # the correction withdrawn
+    result = ingest.ingest_month("2024-01", root)
+    assert result.status == "unchanged" and not listing.exists()
+
+
+def test_no_list_for_a_month_that_is_not_there(root):
+    for label in ("2024-05", "../../etc", "2024-13"):
+        assert not ingest.ingest_month(label, root).ok
+    assert not (root / "reports").exists()
+
+
+def test_control_characters_are_shown_escaped(root):
+    path = raw_month(root, "2024-01") / "tickets.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("T0001,seef,", "T0001,se\x00ef,").replace("T0003,virtual,", 'T0003,"vir\ttu\nal\rx",')
+    path.write_bytes(text.encode("utf-8"))
+    result = ingest.ingest_month("2024-01", root)
+    assert [p.value for p in result.problems] == ["se\x00ef", "vir\ttu\nal\rx"]  # the values themselves stay raw
+    report = result.report()
+    assert 'value "se\\x00ef"' in report and 'value "vir\\ttu\\nal\\rx"' in report
+    assert not any(c in report for c in "\x00\t\r")
+    listing = (root / result.problems_file).read_bytes()
+    assert b"se\\x00ef" in listing and b"vir\\ttu\\nal\\rx" in listing
+    assert not any(c in listing for c in b"\x00\t\r") and listing.count(b"\n") == 3
+
+
+def test_escaping_leaves_arabic_and_its_direction_marks():
+    assert ingest.escape_controls("شكرا\u200f \x7f\x85\u2028") == "شكرا\u200f \\x7f\\x85\\u2028"

@@ -219,6 +219,31 @@ def test_assess_refuses_to_judge_on_too_few_months_and_ignores_later_initiatives
     assert ini.registry_table(a)["assessment"].tolist() == ["insufficient"]
 
 
+def test_without_surveys_csat_is_not_measured_and_the_chapter_says_why():
+    # W expects more virtual share; S expects better CSAT, and the entity provides no surveys
+    tickets = _synthetic_tickets("2023-10-01", 0.40, 0.46)
+    frame = registry_frame([_init("W", "2023-10-01", channels="phone"),
+                            _init("S", "2023-10-01", "csat:up", "seef", "walk_in"),
+                            _init("T", "2023-11-01", "csat:up", "seef", "walk_in")])
+    a = ini.assess(tickets, SURVEYS.iloc[:0], frame, "2024-06", ST, KINDS, CHANNELS, measured=("virtual_share", "wait"))
+    assert [(e.group.group_id, e.group.outcome) for e in a.estimates] == [("W", "virtual_share")]
+    assert {g.outcome for g in a.groups} == {"virtual_share"} and a.overlaps.empty   # S and T overlap on CSAT only
+    assert [(i.initiative_id, o) for i, o in a.unmeasured] == [("S", "csat"), ("T", "csat")]
+    assert ini.registry_table(a).set_index("initiative_id")["assessment"].to_dict() == {
+        "W": "estimated", "S": "not_measured", "T": "not_measured"}
+    said = view.effect_sentences(a, "en")
+    assert said[1:] == [f"name {i} expects a change in customer satisfaction (CSAT), which cannot be measured: "
+                        "the data it is measured from was not provided." for i in ("S", "T")]
+    assert view.effect_sentences(a, "ar")[1] == ("تتوقع مبادرة اسم S تغيرًا في رضا المتعاملين، "
+                                                  "ولا يمكن قياسه لأن البيانات التي يُقاس منها لم تُقدَّم.")
+    # the chapter's entry point measures what the provided tables allow
+    cfg = load_config()
+    with_surveys = ini.assess_period(tickets, SURVEYS.iloc[:0], frame, "2024-06", cfg)
+    assert {e.group.outcome for e in with_surveys.estimates} == {"virtual_share", "csat"} and not with_surveys.unmeasured
+    without = ini.assess_period(tickets, SURVEYS.iloc[:0], frame, "2024-06", cfg, provided=("tickets", "staff"))
+    assert {e.group.outcome for e in without.estimates} == {"virtual_share"} and len(without.unmeasured) == 2
+
+
 def test_months_before_a_channel_opened_do_not_count_as_before():
     # CSAT on phone, but phone only has responses from March 2023: the months before are empty
     tickets = _synthetic_tickets("2023-10-01", 0.40, 0.46)

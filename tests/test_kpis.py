@@ -57,6 +57,8 @@ def test_every_kpi_overall_by_hand():
     assert r.completion_rate == pytest.approx(6 / 11)          # (5 completed + 1 referred) / (12 - 1 no-show)
     # queued served waits: 15 60 60 300 900 1200 -> median (60+300)/2; P90 at rank 4.5 -> 900 + .5*300
     assert r.wait_p50 == pytest.approx(180) and r.wait_p90 == pytest.approx(1050)
+    # ASA, the mean of the same waits: (15 + 60 + 60 + 300 + 900 + 1200) / 6 = 2535 / 6
+    assert r.wait_mean == pytest.approx(422.5)
     assert (r.sl_met, r.sl_base) == (4, 6)                      # w1, w3 (exactly 900 s), w5, p1 within
     assert r.service_level == pytest.approx(4 / 6)
     # offered = 10 queued - w4 no-show - w6 short abandon (5 s); abandons w7, p3; e2 is self-service
@@ -74,16 +76,19 @@ def test_by_channel_and_the_channel_with_no_waiting():
     e = row(t, channel_id="eservices")
     # e-services has no queue: no wait, no service level, no abandonment; e2 counts against completion
     assert math.isnan(e.wait_p50) and math.isnan(e.wait_p90) and math.isnan(e.service_level)
+    assert math.isnan(e.wait_mean)
     assert math.isnan(e.abandonment) and e.offered == 0
     assert e.completion_rate == pytest.approx(0.5) and e.handle_mean == pytest.approx(600)
     assert e.virtual_share == 1.0
     p = row(t, channel_id="phone")
     assert p.wait_p50 == pytest.approx(37.5) and p.wait_p90 == pytest.approx(15 + 0.9 * 45)
+    assert p.wait_mean == pytest.approx((15 + 60) / 2)
     assert p.service_level == pytest.approx(0.5) and p.abandonment == pytest.approx(1 / 3)
     assert p.handle_mean == pytest.approx(240) and p.completion_rate == pytest.approx(1 / 3)
     w = row(t, channel_id="walk_in")
     # waits 60 300 900 1200: median 600, P90 at rank 2.7 -> 900 + .7*300
     assert w.wait_p50 == pytest.approx(600) and w.wait_p90 == pytest.approx(1110)
+    assert w.wait_mean == pytest.approx((60 + 300 + 900 + 1200) / 4)
     assert w.service_level == pytest.approx(0.75) and w.abandonment == pytest.approx(1 / 5)
     assert w.completion_rate == pytest.approx(4 / 6) and w.virtual_share == pytest.approx(1 / 3)
     assert w.fcr == pytest.approx(2 / 3) and w.no_show_rate == pytest.approx(0.5)
@@ -133,6 +138,7 @@ def test_all_abandoned():
     r = kpis.kpi_table(gone, ["channel_id"], ST).iloc[0]
     assert r.abandonment == 1.0 and (r.offered, r.short_abandons) == (2, 1)
     assert math.isnan(r.service_level) and math.isnan(r.wait_p90) and math.isnan(r.handle_mean)
+    assert math.isnan(r.wait_mean)
     assert r.completion_rate == 0.0 and math.isnan(r.virtual_share)
     st = kpis.KpiSettings(**{**ST.__dict__, "variant": "offered"})
     assert kpis.kpi_table(gone, [], st).iloc[0].service_level == 0.0
@@ -170,7 +176,8 @@ def test_month_against_its_history():
     assert shown.loc["Transactions", "change_year"] == "+50.0%"
     # waits and handle time pool phone seconds with walk-in minutes: the rows say so
     pooled = [m for m in shown.index if m.endswith(", all channels pooled (moves with the channel mix)")]
-    assert pooled == ["Wait (median), all channels pooled (moves with the channel mix)",
+    assert pooled == ["Wait (mean: average speed of answer), all channels pooled (moves with the channel mix)",
+                      "Wait (median), all channels pooled (moves with the channel mix)",
                       "Wait (90th percentile), all channels pooled (moves with the channel mix)",
                       "Handle time (mean), all channels pooled (moves with the channel mix)"]
     assert "Service level" in shown.index
@@ -204,3 +211,54 @@ def test_prepared_measures_give_the_same_kpis():
     offered = kpis.KpiSettings(**{**ST.__dict__, "variant": "offered"})
     assert kpis.kpi_table(prepared, [], offered).iloc[0].service_level == pytest.approx(4 / 8)
     assert kpis.period_labels(DAY["created_at"].iloc[:2], "D").tolist() == ["2024-03-03", "2024-03-03"]
+
+
+# --- average speed of answer (ASA) ---------------------------------------------------------------
+
+QUEUE = frame([
+    # waits 10, 20, 30 and 300 s on the phone; the rest are not served on a queue
+    ("q1", "virtual", "phone", "cert", "10:00:00", False, "10:00:10", "10:00:10", "10:02:00", "completed", True, False),
+    ("q2", "virtual", "phone", "cert", "10:00:00", False, "10:00:20", "10:00:20", "10:03:00", "transferred", None, False),
+    ("q3", "virtual", "phone", "wage", "10:00:00", False, "10:00:30", "10:00:30", "10:01:00", "referred", None, False),
+    ("q4", "virtual", "phone", "wage", "10:00:00", False, "10:05:00", "10:05:00", "10:09:00", "completed", True, False),
+    # abandoned after 10 minutes: a wait, but not a served one
+    ("q5", "virtual", "phone", "wage", "10:00:00", False, None, None, "10:10:00", "abandoned", None, False),
+    # completed without a service start: not served, no wait
+    ("q6", "virtual", "phone", "wage", "10:00:00", False, None, None, "10:20:00", "completed", None, False),
+    # self-service has no queue: left out even though started after creation
+    ("q7", "virtual", "eservices", "cert", "10:00:00", False, None, "10:30:00", "10:31:00", "completed", None, False),
+])
+
+
+def test_asa_is_the_mean_wait_of_served_queued_tickets():
+    r = kpis.kpi_table(QUEUE, [], ST).iloc[0]
+    # waits 10, 20, 30, 300: mean 90 (the long wait pulls it far above the median, 25)
+    assert r.wait_mean == pytest.approx(90.0) and r.wait_p50 == pytest.approx(25.0)
+    assert r.queued_served == 4
+    # pooled per cut exactly like the mean handle time: the mean of the cut's tickets, unrounded
+    by = kpis.kpi_table(QUEUE, ["service_id"], ST).set_index("service_id")
+    assert by.loc["cert", "wait_mean"] == pytest.approx(15.0)          # q1 10, q2 20
+    assert by.loc["wage", "wait_mean"] == pytest.approx(165.0)         # q3 30, q4 300
+    assert by.loc["cert", "handle_mean"] == pytest.approx((110 + 160 + 60) / 3)   # q7's handle time counts
+    by_channel = kpis.kpi_table(QUEUE, ["channel_id"], ST).set_index("channel_id")
+    assert by_channel["wait_mean"].isna().tolist() == [True, False]        # e-services, phone
+    assert kpis.KPI_COLUMNS.index("wait_mean") + 1 == kpis.KPI_COLUMNS.index("wait_p50")
+    assert "wait_mean" in kpis.SHOWN_COLUMNS and "wait_mean" in kpis.SUMMARY_METRICS
+    assert kpis.HIGHER_IS_BETTER["wait_mean"] is False
+
+
+def test_asa_for_readers():
+    table = kpis.kpi_table(QUEUE, [], ST)
+    assert kpis_view.kpi_display(table, "en", ["wait_mean", "wait_p50"]).iloc[0].tolist() == ["90 s", "25 s"]
+    assert kpis_view.kpi_display(table.assign(wait_mean=[600.0]), "ar", ["wait_mean"]).iloc[0, 0] == "10.0 دقيقة"
+    trend = pd.DataFrame({"month": ["2024-03"], "transactions": [7]})
+    for c in kpis.SUMMARY_METRICS:
+        if c not in trend:
+            trend[c] = np.nan
+    trend[["wait_mean", "wait_p50", "wait_p90"]] = [[90.0, 25.0, 600.0]]
+    s = kpis.summary(trend, "2024-03", {})
+    en = kpis_view.summary_sentences(s, "en")
+    assert en == ["Customers waited 90 s on average (average speed of answer); half waited 25 s or less, "
+                  "and one in ten more than 10.0 min."]
+    ar = kpis_view.summary_sentences(s, "ar")[0]
+    assert ar.startswith("بلغ متوسط انتظار المتعاملين 90 ث (متوسط سرعة الرد)")

@@ -10,7 +10,8 @@ date. The rules:
   ``chapters``) imports the report, pipeline or book layers;
 - numbers apart from words: a measure, or a chapter's numbers module (not ``*_view``), imports
   neither the house style (``base.plots``, matplotlib) nor the catalogue's text functions;
-- the package map in ``helpers/__init__.py`` names every module.
+- the graph is readable: no module imports by name at run time (``importlib``, ``__import__``);
+- the package map in ``helpers/__init__.py`` names every module under its own layer.
 
 Each checker is also run on small made-up trees with one forbidden import, so a checker that
 stopped finding anything would fail here.
@@ -171,7 +172,11 @@ def words_in_numbers(g) -> list[str]:
         if not is_numbers_module(name):
             continue
         for target, taken, line in found:
-            if target == CATALOGUE and not taken <= CATALOGUE_DATA:
+            if target == "helpers.base" and WHOLE in taken:
+                problems.append(f"{name}:{line} imports the whole base package (its catalogue and plots with it)")
+            elif target.endswith("_view") and target in g:
+                problems.append(f"{name}:{line} imports {target}: a view imports the numbers, not the other way round")
+            elif target == CATALOGUE and not taken <= CATALOGUE_DATA:
                 problems.append(f"{name}:{line} takes words from the catalogue "
                                 f"({', '.join(sorted(taken - CATALOGUE_DATA))}): they belong in a *_view module")
             elif any(target == s or target.startswith(s + ".") for s in STYLE):
@@ -179,13 +184,52 @@ def words_in_numbers(g) -> list[str]:
     return problems
 
 
+def dynamic_imports(package: Path) -> list[str]:
+    """Calls that import a module by name at run time, which no reading of the source can follow."""
+    problems = []
+    for name, path in modules(package).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                called = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                if called in ("import_module", "__import__"):
+                    problems.append(f"{name}:{node.lineno} imports by name ({called})")
+    return problems
+
+
+def map_sections(doc: str) -> dict[str, str]:
+    """The package docstring's sections: ``{layer: its text}``, a section being a line that starts
+    with ``<layer>/`` and the indented lines under it; top-level modules under ``""``."""
+    sections: dict[str, str] = {"": ""}
+    current = None
+    for line in doc.splitlines():
+        head = re.match(r"^(\w+)/(\s|$)", line)
+        if head:
+            current = head[1]
+            sections[current] = line[head.end():]
+        elif current is not None and line.startswith((" ", "\t")):
+            sections[current] += "\n" + line
+        else:
+            current = None
+            sections[""] += "\n" + line
+    return sections
+
+
 def unmapped(package: Path) -> list[str]:
-    """Modules the package docstring does not name (by their dotted path under the package)."""
+    """Modules the package docstring does not name under their own layer's section."""
     doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8"))) or ""
+    sections = map_sections(doc)
     missing = []
     for name in modules(package):
-        short = name.split(".", 1)[1] if "." in name else ""
-        if short and not re.search(rf"\b{re.escape(short.split('.')[-1])}\b", doc):
+        parts = name.split(".")[1:]
+        if not parts:
+            continue
+        where = parts[0] if len(parts) > 1 else ("" if parts[0] not in LAYERS else None)
+        if where is None:  # a layer's own package: its section must exist
+            if parts[0] not in sections:
+                missing.append(name)
+            continue
+        if not re.search(rf"(?m)^\s*{re.escape(parts[-1])}\b|[\s,(]{re.escape(parts[-1])}\b", sections.get(where, "")):
             missing.append(name)
     return missing
 
@@ -216,6 +260,10 @@ def test_computation_imports_neither_ipython_nor_the_publishing_layers(real):
 
 def test_numbers_modules_hold_no_words_or_charts(real):
     assert words_in_numbers(real) == []
+
+
+def test_no_module_imports_by_name_at_run_time():
+    assert dynamic_imports(PACKAGE) == []
 
 
 def test_the_package_map_names_every_module():
@@ -276,6 +324,8 @@ def test_ipython_or_the_report_layer_in_a_computation_module_is_named(tmp_path):
 
 @pytest.mark.parametrize("source, what", [
     ("from ..base.messages import LANGS, t\n", "takes words from the catalogue (t)"),
+    ("from .. import base\n", "imports the whole base package"),
+    ("from .overview_view import x\n", "a view imports the numbers"),
     ("from ..base import messages\n", "takes words from the catalogue (the whole module)"),
     ("from ..base import plots\n", "imports helpers.base.plots"),
     ("import matplotlib.pyplot as plt\n", "imports matplotlib.pyplot"),
@@ -286,7 +336,15 @@ def test_words_or_charts_in_a_numbers_module_are_named(tmp_path, source, what):
     assert len(problems) == 1 and problems[0].startswith("helpers.chapters.overview:1 ") and what in problems[0]
 
 
-def test_a_module_missing_from_the_map_is_named(tmp_path):
-    package = make_tree(tmp_path, {"base/messages.py": "", "data/store.py": "", "data/ingest.py": ""})
-    (package / "__init__.py").write_text('"""base: messages. data: store."""\n', encoding="utf-8")
-    assert unmapped(package) == ["helpers.data.ingest"]
+def test_a_module_missing_from_the_map_or_under_another_layer_is_named(tmp_path):
+    package = make_tree(tmp_path, {"base/messages.py": "", "data/store.py": "", "data/ingest.py": "",
+                                   "measures/kpis.py": "", "cli.py": ""})
+    doc = "Map.\n\nbase/   shared\n    messages   words\ndata/   edge\n    store, kpis\nmeasures/\ncli   front door\n"
+    (package / "__init__.py").write_text(f'"""{doc}"""\n', encoding="utf-8")
+    # ingest is nowhere; kpis is named, but under data/, not measures/
+    assert unmapped(package) == ["helpers.data.ingest", "helpers.measures.kpis"]
+
+
+def test_an_import_by_name_at_run_time_is_named(tmp_path):
+    package = make_tree(tmp_path, {**CLEAN, "data/store.py": "import importlib\nm = importlib.import_module('x')\n"})
+    assert dynamic_imports(package) == ["helpers.data.store:2 imports by name (import_module)"]

@@ -51,7 +51,10 @@ def test_every_key_a_template_uses_exists():
 def test_render_markdown_substitutes_keys_and_period():
     md = messages.render_markdown("# {{ overview.title }}: {{ period }}", "ar", parse("2024-03"))
     assert md == "# نظرة عامة: مارس 2024"
-    assert messages.render_markdown("{{period}}", "en", parse("2024-W05")) == "Week 5, 2024 (2024-01-29 to 2024-02-04)"
+    assert messages.render_markdown("{{period}}", "en", parse("2024-W05", week_starts="Mon")) == \
+        "Week 5, 2024 (2024-01-29 to 2024-02-04)"
+    assert messages.render_markdown("{{period}}", "en", parse("2024-W05", week_starts="Sun")) == \
+        "Week 5, 2024 (2024-01-28 to 2024-02-03)"
 
 
 def test_formats_by_hand():

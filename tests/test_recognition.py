@@ -385,6 +385,41 @@ def test_review_of_a_month_runs_end_to_end_on_tiny_frames():
     assert len(lines) >= 1
 
 
+def test_a_table_not_provided_leaves_its_team_figures_empty_never_zero():
+    t, s = frames(SPEC)
+    staff = roster(["A", "B", "C", "D"])
+    full = recognition.review(t, s, compliments(["B", "B"]), staff, parse("2024-03"), ["seef"], KPI)
+    survey_cols = ["responses", "team_csat", "team_csat_previous", "team_csat_change"]
+    feedback_cols = ["compliments", "compliments_per_1000", "compliments_per_1000_before"]
+    # no feedback provided: the store gives an empty frame, and compliments read as missing, not 0
+    no_fb = recognition.review(t, s, no_feedback(), staff, parse("2024-03"), ["seef"], KPI, provided=("surveys",)).team
+    assert no_fb[feedback_cols].isna().all().all()
+    pd.testing.assert_frame_equal(no_fb[survey_cols], full.team[survey_cols])
+    assert (no_fb.loc[0, "responses"], no_fb.loc[0, "staff"]) == (123, 4)
+    shown = recognition_view.team_display(no_fb, "en", measured_only=True)
+    assert list(shown.columns) == ["centre_id", "staff", "leavers", *survey_cols, "morale"]
+    assert list(recognition_view.team_display(no_fb, "en").columns) == recognition.TEAM_COLUMNS   # the book's landing page
+    names = lambda key, i: {"seef": "Seef Mall"}[i]  # noqa: E731
+    csat = recognition_view.team_lines(full.team, "en", names)[0].split(";")[0]
+    assert recognition_view.team_lines(no_fb, "en", names) == [f"{csat}; morale {no_fb.loc[0, 'morale']}."]
+    # no surveys provided: satisfaction is missing and nobody is ranked, so the ranking is not described
+    no_sv = recognition.review(t, s.iloc[:0], compliments(["B", "B"]), staff, parse("2024-03"), ["seef"], KPI,
+                               provided=("feedback",))
+    assert no_sv.team[survey_cols].isna().all().all() and no_sv.team.loc[0, "compliments"] == 2
+    assert recognition_view.team_lines(no_sv.team, "en", names)[0].startswith(
+        "Seef Mall: 16.3 compliments per 1,000 transactions against – over the three months before; morale")
+    assert list(no_sv.thanks["award"]) == ["thanked"] and list(no_sv.thanks["employee_id"]) == ["B"]
+    assert recognition_view.thanks_lines(no_sv.thanks, no_sv.current, no_sv.settings, "en", ("feedback",)) == []
+    nobody = no_sv.thanks.iloc[:0]
+    assert recognition_view.thanks_lines(nobody, no_sv.current, no_sv.settings, "en", ("feedback",)) == [
+        "No one meets the conditions for recognition this month."]
+    neither = recognition.unmeasured(full.team, ())
+    morale = messages.t(f"recognition.morale.{neither.loc[0, 'morale']}", "ar")
+    assert recognition_view.team_lines(neither, "ar", names) == [f"Seef Mall: الروح المعنوية: {morale}."]
+    assert list(recognition_view.team_display(neither, "en", measured_only=True).columns) == [
+        "centre_id", "staff", "leavers", "morale"]
+
+
 def test_no_improvement_award_says_the_rule_it_takes():
     st = recognition.Settings(min_responses=30, alpha=0.05)
     assert recognition_view.no_improvement_line(st, "en") == (

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from helpers.base.paths import CODE_ROOT
-from helpers.pipeline import manifest, runner
+from helpers.base.periods import parse
+from helpers.pipeline import kernel, manifest, runner
 
 FIXTURES = Path(__file__).parent / "notebooks"
 DEMO_LAST_MONTH = "2024-02"      # the conftest demo covers 2024-01 and 2024-02
@@ -186,6 +187,26 @@ def test_kernel_runs_in_the_data_root_with_the_fixed_environment(published):
         assert seen["prefix"] == sys.prefix                  # this environment's interpreter, not another
 
 
+def test_a_week_runs_from_the_configured_first_day(bare):
+    """The bare root's config is the model entity's (weeks from Sunday): 2024-W04 is 21–27
+    January, in the notebook's title, its kernel's SOURCE_DATE_EPOCH and its metadata."""
+    nb = json.loads((FIXTURES / "ok.ipynb").read_text())
+    nb["metadata"]["goldbook"]["periods"] = ["week"]
+    nb["cells"][0]["source"] = "# {{ period }}"
+    (bare.notebooks / "01_week.ipynb").write_text(json.dumps(nb))
+    result = run(bare, "2024-W04", langs=("en",))
+    assert result.status == "published", result.message
+    executed = json.loads((bare.root / "reports/2024-W04/en/01_week.ipynb").read_text())
+    assert "".join(executed["cells"][0]["source"]) == "# Week 4, 2024 (2024-01-21 to 2024-01-27)"
+    assert executed["metadata"]["goldbook"]["period"] == "2024-W04"
+    seen = dict(line.split(",", 1) for line in
+                (bare.root / "reports/2024-W04/tables/ok_env_en.csv").read_text().splitlines())
+    assert seen["period"] == "2024-W04" and seen["source_date_epoch"] == "1706313600"   # 2024-01-27 00:00 UTC
+    # 2024-W05 (28 January – 3 February) reaches into February, which is not processed
+    with pytest.raises(runner.RunError, match="needs processed data for 2024-02"):
+        run(bare, "2024-W05", langs=("en",))
+
+
 def test_executed_notebook_is_ready_for_the_book(published):
     for lang, direction in [("ar", "rtl"), ("en", "ltr")]:
         nb = json.loads((published.root / f"reports/2024-01/{lang}/01_ok.ipynb").read_text())
@@ -300,19 +321,45 @@ def test_unchanged_period_is_skipped_until_something_changes(bare):
 
 # --- which periods --all means -----------------------------------------------------------------
 
-def test_all_periods_months_years_latest_complete_week_and_latest_day(monkeypatch):
+def week_root(base: Path, week_starts: str) -> Path:
+    """A data root whose config sets only the first day of the week."""
+    (base / week_starts / "config").mkdir(parents=True)
+    (base / week_starts / "config" / "entity.yaml").write_text(f"calendar: {{week_starts: {week_starts}}}\n")
+    return base / week_starts
+
+
+def test_all_periods_months_years_latest_complete_week_and_latest_day(monkeypatch, tmp_path):
     monkeypatch.setattr(runner, "processed_months", lambda r=None: ["2023-12", "2024-01", "2024-02"])
     monkeypatch.setattr(runner, "latest_day_with_tickets", lambda month, r=None: "2024-02-29")
-    # 2024-02-29 is a Thursday in 2024-W09 (26 Feb – 3 Mar), which reaches into unprocessed
+    # 2024-02-29 is a Thursday in ISO 2024-W09 (26 Feb – 3 Mar), which reaches into unprocessed
     # March; the latest week wholly inside the processed months is 2024-W08 (19–25 Feb).
-    assert runner.all_periods() == ["2023-12", "2024-01", "2024-02", "2023", "2024", "2024-W08", "2024-02-29"]
+    iso = week_root(tmp_path, "Mon")
+    assert runner.all_periods(iso) == ["2023-12", "2024-01", "2024-02", "2023", "2024", "2024-W08", "2024-02-29"]
+    assert (runner.check_period("2024-W08", iso).start.isoformat(), runner.check_period("2024-W08", iso).last.day) \
+        == ("2024-02-19", 25)
+    # from Sunday, the week of the 29th is 25 Feb – 2 Mar; 2024-W08 is then 18–24 February
+    sunday = week_root(tmp_path, "Sun")
+    assert runner.all_periods(sunday)[-2:] == ["2024-W08", "2024-02-29"]
+    assert runner.check_period("2024-W08", sunday).start.isoformat() == "2024-02-18"
 
 
-def test_all_periods_week_spanning_months_needs_both(monkeypatch):
+def test_all_periods_week_spanning_months_needs_both(monkeypatch, tmp_path):
     monkeypatch.setattr(runner, "processed_months", lambda r=None: ["2024-04"])
     monkeypatch.setattr(runner, "latest_day_with_tickets", lambda month, r=None: "2024-04-30")
-    # 2024-W18 (29 Apr – 5 May) reaches into May; W17 (22–28 Apr) is the latest complete week
-    assert runner.all_periods() == ["2024-04", "2024", "2024-W17", "2024-04-30"]
+    # ISO 2024-W18 (29 Apr – 5 May) reaches into May; W17 (22–28 Apr) is the latest complete week
+    assert runner.all_periods(week_root(tmp_path, "Mon")) == ["2024-04", "2024", "2024-W17", "2024-04-30"]
+
+
+def test_all_periods_latest_week_follows_the_first_day(monkeypatch, tmp_path):
+    monkeypatch.setattr(runner, "processed_months", lambda r=None: ["2024-08"])
+    monkeypatch.setattr(runner, "latest_day_with_tickets", lambda month, r=None: "2024-08-31")
+    # 31 August 2024 is a Saturday: it closes the Sunday week 25–31 August (W35, middle day the
+    # 28th, day 241 of the year), while the ISO week of that Saturday runs to Sunday 1 September
+    sunday = week_root(tmp_path, "Sun")
+    assert runner.all_periods(sunday) == ["2024-08", "2024", "2024-W35", "2024-08-31"]
+    week = runner.check_period("2024-W35", sunday)
+    assert (week.start.isoformat(), week.last.isoformat()) == ("2024-08-25", "2024-08-31")
+    assert runner.all_periods(week_root(tmp_path, "Mon")) == ["2024-08", "2024", "2024-W34", "2024-08-31"]
 
 
 def test_all_periods_without_data(monkeypatch):
@@ -326,9 +373,12 @@ def test_all_periods_without_data(monkeypatch):
 def test_demo_run_publishes_every_period_in_both_languages(demo_run):
     periods = runner.all_periods(demo_run)
     assert periods[:3] == ["2024-01", "2024-02", "2024"]
+    # the model entity's weeks run Sunday to Saturday: the latest whole week is 18–24 February
+    week = runner.check_period(periods[3], demo_run)
+    assert (week.label, week.start.isoformat(), week.last.isoformat()) == ("2024-W08", "2024-02-18", "2024-02-24")
     published = 0
     for label in periods:
-        notebooks = runner.discover(runner.parse(label).kind)
+        notebooks = runner.discover(runner.check_period(label, demo_run).kind)
         folder = demo_run / "reports" / label
         if not notebooks:
             assert not folder.exists()
@@ -365,7 +415,7 @@ def test_second_run_in_fresh_kernels_is_identical_and_passes_nbval(demo_run, tmp
         copies.append(f"nbval_{nb.parent.name}_{nb.name}")
         shutil.copy(nb, root / copies[-1])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOLDBOOK_", "PYTEST_"))}
-    env.update(runner.kernel_env(runner.parse(DEMO_LAST_MONTH), root, root / "reports"))
+    env.update(kernel.kernel_env(parse(DEMO_LAST_MONTH), root, root / "reports"))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
          "-n", "2", "--dist", "loadfile", "-q", "--rootdir", str(root), *copies],

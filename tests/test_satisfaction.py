@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers.base import messages
+from helpers.base.config import parse_period
 from helpers.base.periods import parse
 from helpers.chapters import satisfaction as S
 from helpers.chapters import satisfaction_view as view
@@ -281,11 +282,14 @@ def test_windows_and_history():
     assert S.driver_window(p) == ("2023-10", "2024-03")
     assert S.history_since(p) == {"surveys": "2023-03", "tickets": "2023-02"}
     assert S.last_months(p, 3) == ["2024-01", "2024-02", "2024-03"]
-    assert S.driver_window(parse("2024-W01")) == ("2023-08", "2024-01")  # the week ends on 7 January
+    assert S.driver_window(parse("2024-W01", week_starts="Mon")) == ("2023-08", "2024-01")  # ends on 7 January
+    # from Sunday, 2024-W01 runs 31 December – 6 January: still January's window; its year ago reaches 2023-01
+    assert S.driver_window(parse("2024-W01", week_starts="Sun")) == ("2023-08", "2024-01")
+    assert S.history_since(parse("2024-W01", week_starts="Sun")) == {"surveys": "2023-01", "tickets": "2022-12"}
 
 
 def test_weekly_sections_one_per_centre():
-    week = parse("2024-W10")   # 4 to 10 March 2024
+    week = parse("2024-W10", week_starts="Mon")   # 4 to 10 March 2024
     comments = ["Long wait in the queue" if i % 10 == 0 else None for i in range(len(FAMILY_SV))]
     linked = S.link_tickets(FAMILY_SV.assign(comment=comments), T)
     fam = S.change_family(linked, T.iloc[:0], week, S.WEEKLY_CUTS, KPI_SIG)
@@ -316,3 +320,58 @@ def test_weekly_sections_one_per_centre():
     assert themes.loc[("survey_satisfied", "waiting"), "comments"] == 6
     assert themes.loc[("survey_dissatisfied", "waiting"), "comments"] == 4
     assert all(messages.has(t.heading) for s in sections for t in s.tables)
+    # what an entity that provides no feedback, or no surveys, or neither gets
+    parts = {}
+    for provided in (("surveys",), ("feedback",), ()):
+        only = view.weekly_sections(linked, T.iloc[:0], fb, staff, week, fam, ["seef", "virtual"], kpi,
+                                    {"waiting_time": "customer_service"}, "en", provided=provided)
+        parts[provided] = [(s.centre_id, s.lines, [t.name for t in s.tables]) for s in only]
+    assert parts[("surveys",)][0] == ("seef", sections[0].lines, [
+        "weekly_seef_lowest_services", "weekly_seef_lowest_channels", "weekly_seef_themes", "weekly_seef_examples"])
+    assert parts[("feedback",)][0] == ("seef", [], [
+        "weekly_seef_themes", "weekly_seef_examples", "weekly_seef_follow_up", "weekly_seef_thanks"])
+    assert [c for c, _, _ in parts[("feedback",)]] == ["seef", "virtual"]
+    assert parts[()] == []
+    # the tables a section keeps are the same as with everything provided
+    pd.testing.assert_frame_equal(
+        {t.name: t for t in view.weekly_sections(linked, T.iloc[:0], fb, staff, week, fam, ["seef"], kpi,
+                                                  {"waiting_time": "customer_service"}, "en",
+                                                  provided=("feedback",))[0].tables}["weekly_seef_follow_up"].frame,
+        seef["weekly_seef_follow_up"].frame)
+
+
+# --- the weekly report's week: the entity's (config calendar.week_starts: Sun) ---------------------
+
+def _at(response_id: str, when: str, csat: int = 5) -> tuple:
+    return (response_id, None, "seef", "walk_in", "certificate", when, csat, 10 if csat >= 4 else 3, 6)
+
+
+EDGES = surveys([
+    _at("sat_before", "2024-06-08 23:59:59"),
+    _at("sun_first", "2024-06-09 00:00:00"),
+    _at("tue", "2024-06-11 12:00:00"),
+    _at("sat_last", "2024-06-15 23:59:59"),
+    _at("sun_after", "2024-06-16 00:00:00"),
+    _at("prev_sun", "2024-06-02 09:00:00", 2),
+    _at("ly_sun", "2023-06-11 09:00:00", 2),     # 11 June 2023 was a Sunday
+    _at("ly_next_sun", "2023-06-18 09:00:00", 2),
+])
+
+
+def test_the_weekly_report_for_the_week_holding_11_june_2024_covers_9_to_15_june():
+    week = parse_period("2024-W24")               # as the weekly notebook's Report reads it
+    assert (week.start.isoformat(), week.last.isoformat()) == ("2024-06-09", "2024-06-15")
+    assert list(S.within(EDGES, "submitted_at", week)["response_id"]) == ["sun_first", "tue", "sat_last"]
+    # its baselines are Sunday weeks too: 2–8 June 2024 and week 24 of 2023, 11–17 June 2023
+    base = S.baselines(week)
+    assert list(S.within(EDGES, "submitted_at", base["previous"])["response_id"]) == ["sat_before", "prev_sun"]
+    assert list(S.within(EDGES, "submitted_at", base["last_year"])["response_id"]) == ["ly_sun"]
+    fam = S.change_family(EDGES, T.iloc[:0], week, [[]], KPI_SIG)
+    csat = fam[fam["metric"].eq("csat")].set_index("comparison")
+    assert (csat.loc["previous", "responses"], csat.loc["previous", "baseline_responses"]) == (3, 2)
+    assert (csat.loc["previous", "value"], csat.loc["previous", "baseline"]) == (1.0, 0.5)
+    assert csat.loc["last_year", "baseline_responses"] == 1
+    # an entity with ISO weeks gets Monday 10 to Sunday 16 June under the same label
+    iso = parse("2024-W24", week_starts="Mon")
+    assert list(S.within(EDGES, "submitted_at", iso)["response_id"]) == ["tue", "sat_last", "sun_after"]
+    assert list(S.within(EDGES, "submitted_at", iso.same_period_last_year())["response_id"]) == ["ly_next_sun"]

@@ -135,9 +135,9 @@ def test_monthly_csat_and_nps_match_the_raw_files(satisfaction_run):
 
 
 def test_weekly_csat_and_nps_match_the_raw_files(satisfaction_run):
-    # ISO week 6 of 2024: Monday 5 to Sunday 11 February
+    # week 6 of 2024 with the model entity's weeks from Sunday: Sunday 4 to Saturday 10 February
     rows = _raw_rows(satisfaction_run, ["2024-02"], "surveys")
-    expected = _independent_scores(rows, datetime(2024, 2, 5), datetime(2024, 2, 11, 23, 59, 59),
+    expected = _independent_scores(rows, datetime(2024, 2, 4), datetime(2024, 2, 10, 23, 59, 59),
                                    key=lambda r: r["centre_id"])
     table = {r["centre_id"]: r for r in _table(satisfaction_run, "2024-W06", "weekly_centres")}
     assert expected and set(expected) <= set(table)

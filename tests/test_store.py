@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from test_ingest import make_root as raw_root
 
 from helpers.base.periods import parse
@@ -67,7 +68,7 @@ def test_a_month_does_not_see_the_next_month(root):
     assert ids(store.load("tickets", "2024-01", root=root), "ticket_id") == ["T0001", "T0002", "T0003"]
     assert set(store.load("staff", "2024-01", root=root)["month"]) == {"2024-01"}
     assert ids(store.load("feedback", "2024-01", root=root), "feedback_id") == ["F0001", "F0002"]
-    # ISO week 5 of 2024 runs 29 January to 4 February: February's tickets start on the 5th
+    # week 5 of 2024 runs 28 January to 3 February (config: weeks from Sunday): February's tickets start on the 5th
     assert ids(store.load("tickets", "2024-W05", root=root), "ticket_id") == ["T0001", "T0002", "T0003"]
     assert ids(store.load("tickets", parse("2023-12"), root=root), "ticket_id") == []
 
@@ -236,3 +237,74 @@ def test_a_closing_must_name_a_message_of_an_earlier_month(closed_later, tmp_pat
         for line, value in ((3, "F0003"), (4, "F0002"), (5, "F0009"))]
     assert "earlier ingested month" in result.problems[0].rule
     assert {p: p.read_bytes() for p in (root / "data/processed").rglob("*") if p.is_file()} == before
+
+
+# --- tables the entity does not provide -------------------------------------------------------------
+
+def declare_tables(root: Path, tables: list[str]) -> None:
+    """Set ``tables:`` in the root's config/entity.yaml (the month tables the entity provides)."""
+    entity = root / "config" / "entity.yaml"
+    raw = yaml.safe_load(entity.read_text(encoding="utf-8"))
+    raw["tables"] = list(tables)
+    entity.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+NOT_DECLARED = ("feedback", "feedback_updates", "self_assessment")
+
+
+@pytest.fixture
+def surveys_only(root, tmp_path) -> Path:
+    """The fixture store (every table ingested) under a config that declares surveys only."""
+    copy = tmp_path / "repo"
+    shutil.copytree(root, copy)
+    declare_tables(copy, ["surveys"])
+    return copy
+
+
+def test_provided_follows_the_config(root, surveys_only):
+    # the fixture config has no tables: key, or all three declared: everything is provided
+    assert [t for t in contract.MONTH_TABLES if store.provided(t, root)] == list(contract.MONTH_TABLES)
+    assert [t for t in contract.MONTH_TABLES if store.provided(t, surveys_only)] == ["tickets", "surveys", "staff"]
+    assert store.provided_tables(surveys_only) == ("tickets", "surveys", "staff")
+    with pytest.raises(ValueError):
+        store.provided("initiatives", surveys_only)
+
+
+@pytest.mark.parametrize("files_left", [True, False], ids=["older-ingest-files", "no-files"])
+def test_an_undeclared_table_reads_as_its_typed_empty_frame(surveys_only, files_left):
+    processed = surveys_only / "data" / "processed"
+    if not files_left:  # as ingest writes an undeclared table: no Parquet file at all
+        for table in NOT_DECLARED:
+            for path in processed.glob(f"*/{table}.parquet"):
+                path.unlink()
+    for period in ("2024-02", "2024-02-05", "2024-W06", "2024"):
+        for table in NOT_DECLARED:
+            frame = store.load(table, period, root=surveys_only)
+            assert frame.empty, (table, period)
+            expected = contract.TABLES[table].dtypes | ({"month": "str"} if contract.TABLES[table].snapshot else {})
+            assert frame.dtypes.astype(str).to_dict() == expected
+        assert list(store.load("feedback", period, root=surveys_only, columns=["status"]).columns) == ["status"]
+        assert store.latest_updates(period, surveys_only).empty
+    # the declared tables read as before
+    assert ids(store.load("surveys", "2024-02", root=surveys_only), "response_id") == ["S0001", "S0002", "S0003", "S0004"]
+    assert len(store.load("tickets", "2024-02", root=surveys_only)) == 6
+
+
+def test_duckdb_and_inputs_leave_an_undeclared_table_out(root, surveys_only):
+    con = store.connect("2024-02", surveys_only)
+    for table in NOT_DECLARED:
+        assert con.sql(f"SELECT count(*) FROM {table}").fetchall() == [(0,)], table
+        columns = [d[0] for d in con.sql(f"SELECT * FROM {table}").description]
+        assert columns == list(store.load(table, "2024-02", root=surveys_only).columns), table
+    assert con.sql("SELECT count(*) FROM surveys").fetchall() == [(4,)]
+    con.close()
+    paths = [i["path"] for i in store.inputs("2024-02", surveys_only)]
+    assert paths == [i["path"] for i in store.inputs("2024-02", root)
+                     if not any(f"/{t}.csv" in i["path"] for t in NOT_DECLARED)]
+    assert [p.rsplit("/", 1)[-1] for p in paths] == ["tickets.csv", "surveys.csv", "staff.csv"] * 2 + ["initiatives.csv"]
+
+
+def test_an_empty_store_needs_no_config(tmp_path):
+    # nothing to read: the typed empty frame, without asking the (absent) configuration
+    assert store.load("feedback", "2024-02", root=tmp_path).empty
+    assert store.inputs("2024-02", tmp_path) == []

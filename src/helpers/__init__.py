@@ -6,8 +6,9 @@ The data flows
                                                                                   ▲
                                              verify: rebuild from raw, compare ───┘
 
-through eight layers. Each layer imports only from itself and the layers above it in this list
-(lowest first); ``tests/test_layers.py`` reads the imports and holds the rule, with no cycles.
+through eight layers, listed lowest first. A module imports only from its own layer and the
+layers listed before it, never a later one; ``tests/test_layers.py`` reads the imports and holds
+the rule, with no cycles.
 
 base/      what everything uses
     paths          every path, derived from one root
@@ -20,6 +21,8 @@ data/      the edge where raw exports come in
     contract       the raw-data contract as data, and its checks
     ingest         validate a month's exports and write the processed store
     store          read the processed store as of a period (pandas and DuckDB)
+    rawcsv         the one raw-CSV writer: values and files as an export writes them (demo, snapshot)
+    snapshot       read a month's or a day's tables from PostgreSQL into raw files
 measures/  numbers on frames, no words
     kpis           waits, service level, take-up, completion (the design's KPI definitions)
     significance   two-proportion and NPS tests, multiple-testing correction
@@ -42,7 +45,9 @@ report/    the edge where a notebook shows and writes
     publish        Report: headings, sentences, tables (CSV) and figures (SVG) of one notebook
     restricted     per-employee summaries outside the book
 pipeline/  running periods and proving them
-    runner         execute a period's notebooks with papermill; publish all or nothing
+    jobs           what a run is made of: Job, Group, Outcome, RunResult, RunError
+    runner         plan a period's notebooks, skip what is current, publish all or nothing
+    kernel         execute a group of notebooks in one kernel with papermill
     manifest       fingerprint, output hashes and the manifest of a period
     verify         rebuild a period from raw in a clean folder and compare
 book/      the Jupyter Book
@@ -56,7 +61,7 @@ demo/      deterministic synthetic raw data and its ground truth
     generate       the demo, month by month; one module per simulated table:
                    staff, tickets, surveys, feedback, self_assessment, initiatives, truth,
                    and what they share: case, working_days, draws, tables
-cli        ``goldbook``: one subcommand per stage (demo-data, ingest, run, build, verify, status)
+cli        ``goldbook``: one subcommand per stage (demo-data, snapshot, ingest, run, build, verify, status)
 """
 
 __version__ = "0.1.0"

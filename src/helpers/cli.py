@@ -15,9 +15,10 @@ import json
 import sys
 from pathlib import Path
 
+from .base.config import parse_period
 from .base.messages import LANGS
 from .base.paths import get_paths
-from .base.periods import PeriodError, parse
+from .base.periods import PeriodError, kind_of
 
 DEMO_MARKER = ".goldbook-demo"   # written beside generated demo months, so they are never mistaken for real data
 
@@ -45,7 +46,7 @@ def cmd_demo_data(args) -> int:
     paths = get_paths(args.root)
     out = Path(args.out) if args.out else paths.raw
     for label, value in (("--start", args.start), ("--end", args.end)):
-        if parse(value).kind != "month":
+        if kind_of(value) != "month":
             raise UserError(f"{label} {value}: give a month, YYYY-MM")
     if args.end < args.start:
         raise UserError(f"--end {args.end} is before --start {args.start}")
@@ -56,15 +57,30 @@ def cmd_demo_data(args) -> int:
                         f"({real[0]} … {real[-1]}); the demo would overwrite them. Use --out DIR for the demo.")
     try:
         summary = demo.generate(out, seed=args.seed, start=args.start, end=args.end, scale=args.scale,
-                                cfg=load_config(paths.root))
+                                cfg=load_config(paths.root), daily=args.daily)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     months = list(summary.get("months", []))
     # what `make clean-demo` may remove, and proof that the months here are generated
     settings = {"seed": args.seed, "start": args.start, "end": args.end, "scale": args.scale, "months": months}
+    if args.daily:
+        settings["daily"] = months[-1]
     marker.write_text(json.dumps(settings, sort_keys=True) + "\n", encoding="utf-8")
     rows = ", ".join(f"{t} {n:,}" for t, n in summary.get("rows", {}).items())
     print(f"demo data: {len(months)} months ({months[0]} … {months[-1]}) in {paths.rel(out)}/, seed {args.seed}: {rows}")
+    return 0
+
+
+# --- snapshot ----------------------------------------------------------------------------------
+
+def cmd_snapshot(args) -> int:
+    from .data import snapshot
+
+    try:
+        result = snapshot.take(args.period, dsn_env=args.dsn_env, root=args.root)
+    except snapshot.SnapshotError as exc:
+        raise UserError(str(exc)) from None
+    print(result.report())
     return 0
 
 
@@ -73,7 +89,7 @@ def cmd_demo_data(args) -> int:
 def _ingest_months(label: str, root) -> list[str]:
     from .data.ingest import raw_months
 
-    period = parse(label)
+    period = parse_period(label, root)
     if period.kind == "month":
         return [period.label]
     months = [m for m in raw_months(root) if m in period.months]
@@ -90,6 +106,8 @@ def cmd_ingest(args) -> int:
         results = ingest.ingest_all(root)
         if not results:
             raise UserError("no month folder (YYYY-MM) under data/raw/: nothing to ingest")
+    elif args.period and kind_of(args.period) == "day":
+        results = [ingest.ingest_day(args.period, root)]  # with the month's earlier drops not yet ingested
     else:
         results = [ingest.ingest_month(m, root) for m in _ingest_months(args.period, root)]
     for result in results:
@@ -145,7 +163,7 @@ def cmd_verify(args) -> int:
         if args.manifest:
             raise UserError("--manifest names one period's manifest; give that PERIOD instead of --all")
     else:
-        periods = [parse(args.period).label]
+        periods = [parse_period(args.period, root).label]
     failed = []
     for label in periods:
         result = verify.verify(label, root, manifest=args.manifest, keep=args.keep)
@@ -172,8 +190,8 @@ def status_rows(root) -> list[dict]:
     processed = set(runner.processed_months(paths.root))
     in_order = manifest.published_periods(paths.root)
     published = set(in_order)
-    labels = sorted(raw | processed | {p for p in published if parse(p).kind == "month"})
-    labels += [p for p in in_order if parse(p).kind != "month"]
+    labels = sorted(raw | processed | {p for p in published if kind_of(p) == "month"})
+    labels += [p for p in in_order if kind_of(p) != "month"]
     rows = []
     for label in labels:
         report = "-"
@@ -184,7 +202,7 @@ def status_rows(root) -> list[dict]:
                 report = "current" if manifest.up_to_date(label, paths.root, langs) else "stale"
             except Exception:  # noqa: BLE001 - e.g. its month is no longer processed
                 report = "stale"
-        kind = parse(label).kind
+        kind = kind_of(label)
         rows.append({
             "period": label,
             "raw": ("yes" if label in raw else "no") if kind == "month" else "",
@@ -217,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="goldbook",
         description="Gold Book: raw centre data → validated store → executed notebooks → published book.",
-        epilog="Periods: YYYY-MM-DD (day), YYYY-Www (ISO week), YYYY-MM (month), YYYY (year). "
+        epilog="Periods: YYYY-MM-DD (day), YYYY-Www (week, from config calendar.week_starts; Mon = ISO), "
+               "YYYY-MM (month), YYYY (year). "
                "The usual order: ingest, run, build.",
         formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=24),
     )
@@ -234,13 +253,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", default="2023-01", metavar="YYYY-MM", help="first month (default 2023-01)")
     p.add_argument("--end", default="2024-12", metavar="YYYY-MM", help="last month (default 2024-12)")
     p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1.0, about 1,500 transactions a working day)")
+    p.add_argument("--daily", action="store_true",
+                   help="write the last month as day drops (YYYY-MM/YYYY-MM-DD/ tickets, surveys, feedback)")
     p.set_defaults(func=cmd_demo_data)
+
+    p = subs.add_parser("snapshot", help="read a month's or a day's tables from PostgreSQL into raw files",
+                        description="Read the contract's tables for PERIOD (YYYY-MM, or YYYY-MM-DD for tickets, "
+                                    "surveys and feedback) from PostgreSQL, as config/snapshot.yaml maps them, and "
+                                    "write them as raw CSV files and source.json in data/raw/. The connection string "
+                                    "is read from an environment variable, never from a file, and never shown. "
+                                    "Existing raw files are never overwritten. Then: goldbook ingest.")
+    p.add_argument("period", metavar="PERIOD", help="the month (YYYY-MM) or day (YYYY-MM-DD)")
+    p.add_argument("--dsn-env", metavar="VAR", default="GOLDBOOK_DSN",
+                   help="the environment variable holding the connection string (default GOLDBOOK_DSN)")
+    p.set_defaults(func=cmd_snapshot)
 
     p = subs.add_parser("ingest", help="validate a month's raw files and add them to the processed store",
                         description="Check every raw file of the month against the data contract and report "
                                     "every problem at once (file, line, column, value, rule). A month with any "
                                     "problem writes nothing. Exit 1 if any month is rejected.")
-    _period_or_all(p, "month (YYYY-MM), or a year for each of its months")
+    _period_or_all(p, "month (YYYY-MM; a month of day drops: each new drop, in order), a day drop "
+                      "(YYYY-MM-DD, in data/raw/YYYY-MM/YYYY-MM-DD/), or a year for each of its months")
     p.set_defaults(func=cmd_ingest)
 
     p = subs.add_parser("run", help="execute a period's notebooks into reports/<period>/",

@@ -15,8 +15,7 @@ import pandas as pd
 import yaml
 
 from .paths import get_paths
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from .periods import ISO_WEEK_START, WEEKDAYS, Period, kind_of, parse
 
 
 class ConfigError(ValueError):
@@ -108,6 +107,16 @@ class Config:
         day = pd.Timestamp(day).date()
         return WEEKDAYS[day.weekday()] in self.raw["calendar"]["working_days"] and day not in self.holidays
 
+    @property
+    def week_starts(self) -> str:
+        """The first day of the entity's week, ``calendar.week_starts`` (``Mon`` … ``Sun``);
+        ``Mon``, the default, gives ISO 8601 weeks. Week labels follow it (``base.periods``)."""
+        value = (self.raw.get("calendar") or {}).get("week_starts", ISO_WEEK_START)
+        if value not in WEEKDAYS:
+            raise ConfigError(f"config/entity.yaml: calendar.week_starts is {value!r}; "
+                              f"use one of {', '.join(WEEKDAYS)}")
+        return str(value)
+
     def is_ramadan(self, day: date) -> bool:
         day = pd.Timestamp(day).date()
         return any(
@@ -147,6 +156,23 @@ class Config:
         frame["guideline"] = entry["guideline"]
         return frame
 
+    def settings_file(self, name: str) -> dict:
+        """``config/<name>.yaml`` as a dict (settings kept apart from entity.yaml, e.g. the
+        database mapping ``snapshot.yaml``); {} when the file does not exist."""
+        path = self.config_dir / f"{name}.yaml"
+        if not path.is_file():
+            return {}
+        try:
+            with open(path, encoding="utf-8") as fh:
+                raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config/{name}.yaml is not valid YAML: {str(exc).splitlines()[0]}") from None
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"config/{name}.yaml must hold a mapping (key: value lines), not {type(raw).__name__}")
+        return raw
+
     def files(self) -> list[Path]:
         """Every configuration file, sorted: what the manifest hashes."""
         return sorted(p for p in self.config_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -165,3 +191,12 @@ def _load(config_dir: str) -> Config:
 def load_config(root=None) -> Config:
     """The configuration under ``root`` (default: see ``paths.get_paths``)."""
     return _load(str(get_paths(root).config))
+
+
+def parse_period(label, root=None) -> Period:
+    """``periods.parse`` as the entity reads a label: a week with its ``calendar.week_starts``
+    (the configuration under ``root`` is read for a week label only). A Period is returned as is."""
+    if isinstance(label, Period):
+        return label
+    week_starts = load_config(root).week_starts if kind_of(label) == "week" else None
+    return parse(label, week_starts=week_starts)

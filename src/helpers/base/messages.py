@@ -106,12 +106,13 @@ def fmt_duration(seconds, lang: str) -> str:
 
 
 def period_title(period, lang: str) -> str:
-    """A period's label for readers, e.g. ``March 2024`` / ``مارس 2024``, ``Week 5, 2024``."""
+    """A period's label for readers, e.g. ``March 2024`` / ``مارس 2024``, ``Week 5, 2024 (…)``
+    (a week numbered under its own first day, ``Period.year_week``)."""
     kind = period.kind
     if kind == "month":
         return t("period.month", lang, month=t(f"month.{period.start.month}", lang), year=period.start.year)
     if kind == "week":
-        y, w, _ = period.start.isocalendar()
+        y, w = period.year_week
         return t("period.week", lang, week=w, year=y, first=f"{period.start:%Y-%m-%d}", last=f"{period.last:%Y-%m-%d}")
     if kind == "day":
         return t("period.day", lang, weekday=t(f"weekday.{period.start.isoweekday()}", lang),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 CODE_ROOT = Path(__file__).resolve().parents[3]
 # Where a run's outputs go instead of ``<root>/reports``: the runner sets it for each notebook
-# kernel to the period's staging folder (``pipeline.runner.kernel_env``), so a failed run
+# kernel to the period's staging folder (``pipeline.kernel.kernel_env``), so a failed run
 # publishes nothing. Nothing else sets it.
 REPORTS_ENV = "GOLDBOOK_REPORTS"
 

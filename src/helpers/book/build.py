@@ -26,7 +26,6 @@ from importlib import metadata
 from pathlib import Path
 
 import yaml
-from jupyter_book.sphinx import build_sphinx
 
 from ..base.config import load_config
 from ..base.files import write_if_changed
@@ -151,6 +150,9 @@ def build_book(root=None, quiet: bool = True, jobs: int | None = None, force: bo
     stamp.unlink(missing_ok=True)
 
     jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
+    # Sphinx and Jupyter Book take over a second to import: only a build that has work to do pays it
+    from jupyter_book.sphinx import build_sphinx
+
     result = build_sphinx(
         paths.book_src, out, noconfig=True, path_config=str(CONFIG_FILE), confoverrides=sphinx_overrides(paths.root),
         doctreedir=paths.build / ".doctrees", builder="html", quiet=quiet, jobs=jobs, force_all=force,

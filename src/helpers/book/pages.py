@@ -6,7 +6,7 @@ small Markdown helpers they use.
 
 Every sentence a reader sees comes from the message catalogue (``config/messages/book.yaml``).
 Text that comes from data (CSV cells, manifests) is escaped before it reaches Markdown, by the
-project's one escaper, ``publish.escape_markdown``.
+project's one escaper, ``base.messages.escape_markdown``.
 Arabic pages are right-to-left: each carries ``<meta name="page-dir" content="rtl">`` and
 ``book_assets/goldbook.js`` sets ``dir``/``lang`` on ``<html>`` from it.
 """
@@ -24,7 +24,7 @@ from ..base import messages
 from ..base.config import load_config
 from ..base.messages import DIRECTION, LANGS, escape_markdown, period_title, t
 from ..base.paths import Paths, get_paths
-from ..base.periods import Period, PeriodError, parse
+from ..base.periods import WEEKDAYS, Period, PeriodError, kind_of, parse
 from ..chapters.headline_view import headline_display, significance_note
 from ..chapters.recognition import MORALE, TEAM_COLUMNS
 from ..chapters.recognition_view import team_display
@@ -394,12 +394,30 @@ def natural_key(key: str) -> tuple:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in key.split("."))
 
 
+def week_days(week_starts: str, lang: str) -> dict[str, str]:
+    """The first, middle and last weekday of a week starting on ``week_starts`` (``Mon`` … ``Sun``),
+    named in ``lang``: ``{"first_day", "middle_day", "last_day"}``."""
+    first = WEEKDAYS.index(week_starts)
+    name = lambda offset: t(f"weekday.{(first + offset) % 7 + 1}", lang)  # noqa: E731 - catalogue weekday.1 = Monday
+    return {"first_day": name(0), "middle_day": name(3), "last_day": name(6)}
+
+
+def periods_definition(week_starts: str, lang: str) -> str:
+    """What the period labels mean, a week under the entity's first day (``base.periods``), with
+    week 1 of 2024 as the worked example (``book.methods.periods``)."""
+    example = parse("2024-W01", week_starts=week_starts)
+    return t("book.methods.periods", lang, **week_days(week_starts, lang),
+             example_first=f"{example.start:%Y-%m-%d}", example_last=f"{example.last:%Y-%m-%d}")
+
+
 def methods_page(cfg, lang: str) -> str:
-    """KPI definitions, the KPI settings in force (with versions), then every ``methods.*`` text."""
+    """KPI definitions, what the periods are, the KPI settings in force (with versions), then every
+    ``methods.*`` text."""
     kpi = dict(cfg.kpi)
     out = [front_matter(lang), f"# {t('book.methods.title', lang)}\n", t("book.methods.intro", lang) + "\n",
            f"## {t('book.methods.h.kpi', lang)}\n"]
     out += [f"- {t(f'book.kpi.{k}', lang)}" for k in KPI_DEFINITIONS]
+    out += ["", f"## {t('book.methods.h.periods', lang)}\n", periods_definition(cfg.week_starts, lang) + "\n"]
     out += ["", f"## {t('book.methods.h.settings', lang)}\n",
             t("book.methods.settings_intro", lang, kpi_version=escape_markdown(kpi.get("version", "–")),
               config_version=escape_markdown(cfg.version)) + "\n"]
@@ -443,7 +461,7 @@ def analyst_tables(paths: Paths) -> dict[str, dict]:
         return found
     for period_dir in sorted(reports.iterdir()):
         try:
-            kind = parse(period_dir.name).kind
+            kind = kind_of(period_dir.name)
         except PeriodError:
             continue
         for path in sorted((period_dir / "tables").glob("*.csv")):
@@ -504,7 +522,8 @@ def assumptions_page(paths: Paths, cfg, lang: str) -> str:
         out.append("- " + t("book.assumptions.example_catalogue", lang,
                             guidelines=", ".join(md_code(g) for g in examples)))
     out.append("- " + t("book.assumptions.demo_data" if paths.truth.exists() else "book.assumptions.real_data", lang))
-    out += ["- " + t(f"book.assumptions.{k}", lang) for k in ("as_of", "self_assessment", "surveys", "weeks")]
+    out += ["- " + t(f"book.assumptions.{k}", lang) for k in ("as_of", "self_assessment", "surveys")]
+    out.append("- " + t("book.assumptions.weeks", lang, **week_days(cfg.week_starts, lang)))
     sl, ab, cs, sig = kpi["service_level"], kpi["abandonment"], kpi["csat"], kpi["significance"]
     out += ["", f"## {t('book.assumptions.h.variants', lang)}\n", t("book.assumptions.variants_intro", lang) + "\n"]
     out += ["- " + t("book.assumptions.assisted_digital", lang, value=setting_value(
@@ -568,7 +587,7 @@ def audit_page(rows: list[dict], lang: str) -> str:
 
 def _kind(label) -> str | None:
     try:
-        return parse(str(label)).kind
+        return kind_of(label)
     except PeriodError:
         return None
 

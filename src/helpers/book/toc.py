@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..base import messages
+from ..base.config import parse_period
 from ..base.messages import LANGS, period_title, t
 from ..base.paths import get_paths
-from ..base.periods import Period, PeriodError, parse
+from ..base.periods import Period, PeriodError
 
 SECTION_PAGES = ("methods", "data_dictionary", "assumptions", "audit")
 
@@ -82,7 +83,7 @@ def find_reports(root=None) -> ReportIndex:
     if reports.is_dir():
         for period_dir in sorted(reports.iterdir()):
             try:
-                period = parse(period_dir.name)
+                period = parse_period(period_dir.name, root)   # weeks from the entity's first day
             except PeriodError:
                 continue
             for lang in LANGS:

@@ -421,8 +421,11 @@ def safeguard_windows(month: str, series, months: int = 3) -> tuple[list[str], l
     return now, [m for m in then if m in have]
 
 
+SAFEGUARD_CSAT_COLUMNS = ["csat_then", "csat_now", "csat_p", "responses_then", "responses_now"]
+
+
 def safeguard(tickets: pd.DataFrame, surveys: pd.DataFrame, st: KpiSettings, kpi: dict,
-              now: list[str], then: list[str], min_n: int = 30) -> pd.DataFrame:
+              now: list[str], then: list[str], min_n: int = 30, csat: bool = True) -> pd.DataFrame:
     """Service on each channel now against then, as its volume changed.
 
     One row per configured channel with traffic: completed_then, completed_now, volume_change
@@ -431,6 +434,8 @@ def safeguard(tickets: pd.DataFrame, surveys: pd.DataFrame, st: KpiSettings, kpi
     together (config ``kpi.significance``), and ``verdict``: ``worse`` (a significant fall in
     service level or CSAT), ``better`` (a significant rise and no fall), ``held``, or ``too_few``
     (fewer than ``min_n`` served tickets or responses on a side). Sorted by channel id.
+    ``csat=False`` (an entity that provides no surveys) leaves out ``SAFEGUARD_CSAT_COLUMNS``: the
+    verdict then rests on the service level alone.
     """
     tk = kpis.with_calendar(tickets, ["month"])
     sv = surveys.assign(month=kpis.period_labels(surveys["submitted_at"]))
@@ -469,6 +474,8 @@ def safeguard(tickets: pd.DataFrame, surveys: pd.DataFrame, st: KpiSettings, kpi
     columns = ["channel_id", "completed_then", "completed_now", "volume_change", "service_level_then",
                "service_level_now", "service_level_p", "wait_p90_then", "wait_p90_now", "csat_then", "csat_now",
                "csat_p", "responses_then", "responses_now", "verdict"]
+    if not csat:
+        columns = [c for c in columns if c not in SAFEGUARD_CSAT_COLUMNS]
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=columns)
@@ -482,7 +489,7 @@ def safeguard(tickets: pd.DataFrame, surveys: pd.DataFrame, st: KpiSettings, kpi
     rise = (sl_sig | cs_sig) & ~sl_fall & ~cs_fall
     untested = out["service_level_p"].isna().to_numpy() & out["csat_p"].isna().to_numpy()
     out["verdict"] = np.select([sl_fall | cs_fall, rise, untested], ["worse", "better", "too_few"], "held")
-    return out[columns].astype({"volume_change": float, "service_level_p": float, "csat_p": float})
+    return out[columns].astype({c: float for c in ("volume_change", "service_level_p", "csat_p") if c in columns})
 
 
 def history_start(month: str) -> str:
@@ -491,11 +498,14 @@ def history_start(month: str) -> str:
     return f"{int(month[:4]) - 1}-01"
 
 
-def safeguard_trend(channel_trend: pd.DataFrame, surveys: pd.DataFrame, kpi: dict) -> pd.DataFrame:
+def safeguard_trend(channel_trend: pd.DataFrame, surveys: pd.DataFrame, kpi: dict, csat: bool = True) -> pd.DataFrame:
     """The months and channels of ``channel_trend`` (``kpis.monthly_trend(..., by=["channel_id"])``)
     with completed, service_level, wait_p90, and csat (share of that month's responses on the
-    channel in the top box) and responses. Sorted by month, channel."""
+    channel in the top box) and responses; without those two when ``csat=False`` (an entity that
+    provides no surveys). Sorted by month, channel."""
     k = channel_trend[["month", "channel_id", "completed", "service_level", "wait_p90"]]
+    if not csat:
+        return k.sort_values(["month", "channel_id"], kind="mergesort").reset_index(drop=True)
     months = sorted(k["month"].unique())
     top_box = [int(v) for v in kpi["csat"]["top_box"]]
     sv = surveys.dropna(subset=["csat"])

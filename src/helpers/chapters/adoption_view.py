@@ -117,7 +117,8 @@ def forecast_sentences(result: ForecastResult, lang: str) -> list[str]:
 def safeguard_sentences(frame: pd.DataFrame, now: list[str], then: list[str], lang: str,
                         labels: dict[str, str]) -> list[str]:
     """The comparison windows, then one sentence per channel whose volume grew: held, better,
-    worse or too few to tell, with its service level, P90 wait and CSAT now and the change."""
+    worse or too few to tell, with its service level, P90 wait and CSAT now and the change (no
+    CSAT when the frame has none: an entity that provides no surveys)."""
     if not then:
         return [t("channels.safeguard.no_history", lang)]
     out = [t("channels.safeguard.windows", lang, now=f"{now[0]}–{now[-1]}", then=f"{then[0]}–{then[-1]}")]
@@ -130,7 +131,7 @@ def safeguard_sentences(frame: pd.DataFrame, now: list[str], then: list[str], la
         if pd.notna(r.wait_p90_now):
             parts.append(t("channels.safeguard.part.wait", lang, value=fmt_duration(r.wait_p90_now, lang),
                            before=fmt_duration(r.wait_p90_then, lang)))
-        if pd.notna(r.csat_now):
+        if pd.notna(getattr(r, "csat_now", None)):
             parts.append(t("channels.safeguard.part.csat", lang, value=fmt_pct(r.csat_now, lang),
                            change=fmt_pp(r.csat_now - r.csat_then, lang)))
         out.append(t(f"channels.safeguard.{r.verdict}", lang, channel=labels.get(r.channel_id, r.channel_id),
@@ -168,12 +169,16 @@ def progress_display(prog: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def safeguard_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``safeguard`` for readers: shares, durations, the relative volume change, p-values to three
-    places and the verdict in words."""
-    shown = display(frame, lang, shares=["service_level_then", "service_level_now", "csat_then", "csat_now"],
+    places and the verdict in words. Formats the columns the frame has (no CSAT columns for an
+    entity that provides no surveys)."""
+    def having(columns):
+        return [c for c in columns if c in frame.columns]
+
+    shown = display(frame, lang, shares=having(["service_level_then", "service_level_now", "csat_then", "csat_now"]),
                     durations=["wait_p90_then", "wait_p90_now"],
-                    counts=["completed_then", "completed_now", "responses_then", "responses_now"])
+                    counts=having(["completed_then", "completed_now", "responses_then", "responses_now"]))
     shown["volume_change"] = ["–" if pd.isna(v) else f"{100 * v:+.0f}%" for v in frame["volume_change"]]
-    for c in ("service_level_p", "csat_p"):
+    for c in having(["service_level_p", "csat_p"]):
         shown[c] = ["–" if pd.isna(v) else ("<0.001" if v < 0.001 else f"{v:.3f}") for v in frame[c]]
     shown["verdict"] = [t(f"channels.verdict.{v}", lang) for v in frame["verdict"]]
     return shown
@@ -280,11 +285,13 @@ def mix_chart(mix: pd.DataFrame, channel_labels: dict[str, str], *, title: str, 
 
 
 def safeguard_chart(trend: pd.DataFrame, channel_labels: dict[str, str], *, titles: dict[str, str]):
-    """Three panels over the months: completions, service level and CSAT per channel.
+    """Three panels over the months: completions, service level and CSAT per channel (two, without
+    CSAT, when ``trend`` has no ``csat``: an entity that provides no surveys).
     ``titles``: ``completed``, ``service_level``, ``csat``."""
     months = sorted(trend["month"].unique())
-    fig, axes = plots.figure(11, 3.4, ncols=3)
-    for k, metric in enumerate(["completed", "service_level", "csat"]):
+    metrics = [m for m in ("completed", "service_level", "csat") if m in trend.columns]
+    fig, axes = plots.figure(11 * len(metrics) / 3, 3.4, ncols=len(metrics))
+    for k, metric in enumerate(metrics):
         ax = axes[k]
         for i, ch in enumerate(channel_labels):
             sel = trend[trend["channel_id"] == ch].sort_values("month")

@@ -14,7 +14,8 @@ COLUMNS = ["metric", "value", "previous", "change", "last_year", "change_last_ye
 
 def headline(tickets: pd.DataFrame, surveys: pd.DataFrame, prev_tickets: pd.DataFrame,
              prev_surveys: pd.DataFrame, kpi: dict, virtual_channels: list[str],
-             ly_tickets: pd.DataFrame | None = None, ly_surveys: pd.DataFrame | None = None) -> pd.DataFrame:
+             ly_tickets: pd.DataFrame | None = None, ly_surveys: pd.DataFrame | None = None,
+             csat: bool = True) -> pd.DataFrame:
     """One row per headline measure of a month, against the month before and the same month last year.
 
     Measures: transactions (count), virtual share (UK Service Standard digital take-up, share of
@@ -25,7 +26,8 @@ def headline(tickets: pd.DataFrame, surveys: pd.DataFrame, prev_tickets: pd.Data
     (``significance.two_proportion_test``: pooled z, Fisher's exact test for small counts). The
     transaction count has none: at these volumes every change of a count is "significant" and so
     says nothing. ``significant*`` compares the p-value with ``kpi.significance.alpha``. Missing
-    comparisons are NaN (and NA for ``significant*``).
+    comparisons are NaN (and NA for ``significant*``). ``csat=False`` (an entity that provides no
+    surveys) leaves the CSAT row out rather than showing a satisfaction that was never measured.
     """
     assisted = bool(kpi["digital_take_up"]["assisted_digital_counts_as_digital"])
     top_box = tuple(kpi["csat"]["top_box"])
@@ -51,6 +53,8 @@ def headline(tickets: pd.DataFrame, surveys: pd.DataFrame, prev_tickets: pd.Data
         ("virtual_share", take_up, kpi["digital_take_up"].get("target"), tickets, prev_tickets, ly_tickets),
         ("csat", score, kpi["csat"].get("target"), surveys, prev_surveys, ly_surveys),
     ):
+        if metric == "csat" and not csat:
+            continue
         cur, prev, ly = fn(now), fn(before), fn(year_ago)
         p, _ = two_proportion_test(cur[1], cur[2], prev[1], prev[2])
         p_ly, _ = two_proportion_test(cur[1], cur[2], ly[1], ly[2])

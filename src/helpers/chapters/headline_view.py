@@ -9,8 +9,10 @@ from ..base.messages import fmt_num, fmt_pct, fmt_pp, has, t
 
 
 def narrative(frame: pd.DataFrame, lang: str) -> list[str]:
-    """Catalogue sentences describing the headline frame, in ``lang``."""
+    """Catalogue sentences describing the headline frame, in ``lang``: one per measure it holds
+    (no CSAT sentence when the frame has no CSAT row, as for an entity that provides no surveys)."""
     row = frame.set_index("metric")
+    shares = [m for m in ("virtual_share", "csat") if m in row.index]
     out = []
     tx = row.loc["transactions"]
     out.append(t("overview.say.transactions", lang, value=fmt_num(tx["value"], lang),
@@ -19,11 +21,12 @@ def narrative(frame: pd.DataFrame, lang: str) -> list[str]:
     vs = row.loc["virtual_share"]
     out.append(t("overview.say.virtual_share", lang, value=fmt_pct(vs["value"], lang),
                  previous=fmt_pct(vs["previous"], lang), change=fmt_pp(vs["change"], lang)))
-    cs = row.loc["csat"]
-    out.append(t("overview.say.csat", lang, value=fmt_pct(cs["value"], lang), low=fmt_pct(cs["low"], lang),
-                 high=fmt_pct(cs["high"], lang), previous=fmt_pct(cs["previous"], lang),
-                 change=fmt_pp(cs["change"], lang)))
-    for metric in ("virtual_share", "csat"):
+    if "csat" in shares:
+        cs = row.loc["csat"]
+        out.append(t("overview.say.csat", lang, value=fmt_pct(cs["value"], lang), low=fmt_pct(cs["low"], lang),
+                     high=fmt_pct(cs["high"], lang), previous=fmt_pct(cs["previous"], lang),
+                     change=fmt_pp(cs["change"], lang)))
+    for metric in shares:
         r = row.loc[metric]
         if pd.notna(r["significant"]):
             verdict = "common.significant" if r["significant"] else "common.not_significant"

@@ -72,6 +72,9 @@ from ..measures import impact, kpis
 from ..measures.kpis import KpiSettings
 
 OUTCOMES = ("virtual_share", "csat", "wait")
+# The month table each outcome is measured from: an entity that does not provide it (config
+# ``tables:``) cannot have that outcome measured (``assess_period``).
+MEASURED_FROM = {"virtual_share": "tickets", "csat": "surveys", "wait": "tickets"}
 FAMILY = {"virtual_share": "binomial", "csat": "binomial", "wait": "poisson"}
 DIRECTIONS = ("up", "down")
 MIN_PRE_MONTHS = 6
@@ -563,13 +566,15 @@ def _concurrent(group: Group, inits: list[Initiative], centre_ids, channel_ids, 
 
 def assess(tickets: pd.DataFrame, surveys: pd.DataFrame, registry_frame: pd.DataFrame, period_month: str,
            st: KpiSettings, centre_kinds: dict[str, str], channel_ids: list[str], top_box=(4, 5),
-           first_month: str | None = None, wait_end: str = "started_at") -> Assessment:
+           first_month: str | None = None, wait_end: str = "started_at",
+           measured: tuple[str, ...] = OUTCOMES) -> Assessment:
     """Every initiative in ``registry_frame`` judged on each expected outcome as of ``period_month``.
 
     ``tickets``/``surveys`` hold the as-of history (``store.load``); months run from
     ``first_month`` (default: the first month with tickets) to ``period_month``. Returns an
     ``Assessment`` with one ITS estimate per group × outcome, the controlled designs where a
-    comparison group exists, and the overlaps.
+    comparison group exists, and the overlaps. Only the ``measured`` outcomes are estimated; an
+    expected outcome outside them is listed in ``unmeasured``.
     """
     end = pd.Timestamp(f"{period_month}-01")
     inits = [i for i in registry(registry_frame) if i.start_on < end + pd.offsets.MonthBegin(1)]
@@ -580,6 +585,8 @@ def assess(tickets: pd.DataFrame, surveys: pd.DataFrame, registry_frame: pd.Data
         first = pd.Timestamp(f"{first_month}-01")
     months = list(pd.date_range(first, end, freq="MS"))
     groups, overlaps = plan(inits, centre_ids, channel_ids)
+    groups = [g for g in groups if g.outcome in measured]
+    overlaps = overlaps[overlaps["outcome"].isin(measured).to_numpy()].reset_index(drop=True)
     estimates, controlled = [], []
     built: dict = {}
 
@@ -590,7 +597,7 @@ def assess(tickets: pd.DataFrame, surveys: pd.DataFrame, registry_frame: pd.Data
                                         wait_end=wait_end)
         return built[key]
 
-    for outcome in OUTCOMES:
+    for outcome in measured:
         mine = [g for g in groups if g.outcome == outcome]
         for g in mine:
             scope = _group_scope(g, centre_ids, channel_ids)
@@ -602,7 +609,7 @@ def assess(tickets: pd.DataFrame, surveys: pd.DataFrame, registry_frame: pd.Data
                                          {m.initiative_id for o in others for m in o.members})
             estimates.append(est)
             controlled.extend(_controlled(g, series_of, centre_kinds, channel_ids))
-    unmeasured = [(i, o) for i in inits for o, _ in i.expected if o not in OUTCOMES]
+    unmeasured = [(i, o) for i in inits for o, _ in i.expected if o not in measured]
     return Assessment(end, inits, groups, estimates, controlled, overlaps, unmeasured)
 
 
@@ -723,8 +730,11 @@ SURVEY_COLUMNS = ["centre_id", "channel_id", "submitted_at", "csat"]
 
 
 def assess_period(tickets: pd.DataFrame, surveys: pd.DataFrame, registry_frame: pd.DataFrame, month: str,
-                  cfg) -> Assessment:
-    """``assess`` with the settings of a ``Config``: KPI definitions, centre kinds, channels, top box."""
+                  cfg, provided: tuple[str, ...] = ("tickets", "surveys")) -> Assessment:
+    """``assess`` with the settings of a ``Config``: KPI definitions, centre kinds, channels, top box;
+    the outcomes measured are those whose table (``MEASURED_FROM``) is among the ``provided``
+    tables (``store.provided_tables``): no CSAT for an entity that provides no surveys."""
     kinds = {c: cfg.centre_kind(c) for c in cfg.ids("centres")}
     return assess(tickets, surveys, registry_frame, month, kpis.settings(cfg), kinds, cfg.ids("channels"),
-                  tuple(cfg.kpi["csat"]["top_box"]))
+                  tuple(cfg.kpi["csat"]["top_box"]),
+                  measured=tuple(o for o in OUTCOMES if MEASURED_FROM[o] in provided))

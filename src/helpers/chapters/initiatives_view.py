@@ -115,7 +115,11 @@ def effect_sentences(a: initiatives.Assessment, lang: str) -> list[str]:
                 parts.append(t("initiatives.say.significant_unchecked", lang, months=2 * initiatives.PLACEBO_MIN_SIDE))
         out.append(" ".join(parts))
     for init, outcome in a.unmeasured:
-        out.append(t("initiatives.say.unmeasured", lang, name=_esc(init.name(lang)), outcome=_esc(outcome)))
+        if outcome in initiatives.OUTCOMES:  # measurable, but from a table the entity does not provide
+            out.append(t("initiatives.say.not_provided", lang, name=_esc(init.name(lang)),
+                         outcome=t(f"initiatives.outcome.{outcome}", lang)))
+        else:
+            out.append(t("initiatives.say.unmeasured", lang, name=_esc(init.name(lang)), outcome=_esc(outcome)))
     return out
 
 

@@ -75,8 +75,9 @@ def pivot_display(frame: pd.DataFrame, metric: str, lang: str, index: str = "cha
 
 
 def summary_sentences(frame: pd.DataFrame, lang: str) -> list[str]:
-    """Catalogue sentences on the month's service level, P90 wait and abandonment, each against
-    its target and the same month last year (when there is one)."""
+    """Catalogue sentences on the month's service level, wait (ASA, median and P90; P90 against
+    the same month last year) and abandonment, each against its target and the same month last
+    year (when there is one)."""
     def last_year(r, fmt, change=True):
         if pd.isna(r["last_year"]):
             return ""
@@ -93,7 +94,8 @@ def summary_sentences(frame: pd.DataFrame, lang: str) -> list[str]:
                      last_year=last_year(sl, fmt_pct)))
     w = row.loc["wait_p90"]
     if pd.notna(w["value"]):
-        out.append(t("channels.say.wait", lang, p50=fmt_duration(row.loc["wait_p50", "value"], lang),
+        out.append(t("channels.say.wait", lang, mean=fmt_duration(row.loc["wait_mean", "value"], lang),
+                     p50=fmt_duration(row.loc["wait_p50", "value"], lang),
                      p90=fmt_duration(w["value"], lang), last_year=last_year(w, fmt_duration, change=False)))
     a = row.loc["abandonment"]
     if pd.notna(a["value"]):
@@ -134,7 +136,7 @@ def trend_chart(trend: pd.DataFrame, metrics: list[str], titles: dict[str, str],
         ticks = [i for i, m in enumerate(months) if (len(months) - 1 - i) % 3 == 0]
         ax.set_xticks(ticks, [months[i] for i in ticks], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
-        if metric in ("wait_p50", "wait_p90"):
+        if metric in ("wait_mean", "wait_p50", "wait_p90"):
             # email waits hours, phone seconds: only a log scale shows both
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))

@@ -538,6 +538,25 @@ def team_morale(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataF
     return pd.DataFrame(rows, columns=TEAM_COLUMNS)
 
 
+# The team view's figures measured from each table an entity may not provide (config ``tables:``).
+TEAM_MEASURED_FROM = {"surveys": ("responses", "team_csat", "team_csat_previous", "team_csat_change"),
+                      "feedback": ("compliments", "compliments_per_1000", "compliments_per_1000_before")}
+
+
+def unmeasured(team: pd.DataFrame, provided) -> pd.DataFrame:
+    """``team`` (``team_morale``) with the figures of each table not in ``provided`` emptied
+    (``TEAM_MEASURED_FROM``): missing, never 0, so "0 compliments" is never read for "no feedback
+    was provided". The morale signal already counts only the signals that were measured."""
+    out = team.copy()
+    for table, columns in TEAM_MEASURED_FROM.items():
+        if table in provided:
+            continue
+        for column in columns:
+            out[column] = (pd.array([pd.NA] * len(out), dtype="Int64") if column in ("responses", "compliments")
+                           else np.full(len(out), np.nan))
+    return out
+
+
 # --- training needs --------------------------------------------------------------------------------
 
 TRAINING_COLUMNS = ["centre_id", "service_id", "skill", "staff_lagging", "staff_assessed", "cases", "shortfall"]
@@ -651,10 +670,12 @@ def daily_summary(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.Dat
 
 
 def review(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataFrame, staff: pd.DataFrame,
-           period, centres: list[str], kpi: dict) -> Review:
+           period, centres: list[str], kpi: dict, provided=("surveys", "feedback")) -> Review:
     """The month's recognition review from frames reaching back ``training_months`` (and at least
     four months for the morale baseline): per-employee measures for the month and the month
-    before, who to thank, the team view and the training plan. ``period`` is a month Period."""
+    before, who to thank, the team view and the training plan. ``period`` is a month Period.
+    ``provided`` names the tables the entity provides (``store.provided_tables``): the team view's
+    figures from the others are empty (``unmeasured``)."""
     st = settings(kpi)
     month = period.month
     prev = period.previous().month
@@ -674,8 +695,8 @@ def review(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataFrame,
                                       rated=when(tickets, _months_back(m, 2), t_month))
     current, previous = frames[month], frames[prev]
     thanks = who_to_thank(current, previous, st)
-    team = team_morale(when(tickets, months_back, t_month), when(surveys, months_back, s_month),
-                       when(feedback, months_back, f_month), staff, centres, months_back, st)
+    team = unmeasured(team_morale(when(tickets, months_back, t_month), when(surveys, months_back, s_month),
+                                  when(feedback, months_back, f_month), staff, centres, months_back, st), provided)
     window = _months_back(month, st.training_months)
     training, named = training_needs(when(tickets, window, t_month), when(surveys, window, s_month), staff, st, month=month)
     daily = daily_summary(when(tickets, [month], t_month), when(surveys, [month], s_month),

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..base import messages, plots
 from ..base.messages import fmt_num, fmt_pct, fmt_pp, period_title, t
-from .recognition import Settings
+from .recognition import TEAM_MEASURED_FROM, Settings
 
 # --- who to thank ---------------------------------------------------------------------------------
 
@@ -66,16 +66,20 @@ def thanks_display(thanks: pd.DataFrame, lang: str, names, period) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def thanks_lines(thanks: pd.DataFrame, current: pd.DataFrame, st: Settings, lang: str) -> list[str]:
-    """Catalogue sentences: how many are recognised, the minimum n and how many staff reached it."""
+def thanks_lines(thanks: pd.DataFrame, current: pd.DataFrame, st: Settings, lang: str,
+                 provided=("surveys", "feedback")) -> list[str]:
+    """Catalogue sentences: how many are recognised, the minimum n and how many staff reached it.
+    Without ``surveys`` among the ``provided`` tables nobody is ranked, so only whether anyone is
+    recognised (for compliments) is said."""
     staff = int(current["name_en"].notna().sum())
     eligible = int((current["eligible"] & current["name_en"].notna()).sum())
     people = int(thanks["employee_id"].nunique()) if len(thanks) else 0
+    ranked = "surveys" in provided
     out = [t("recognition.say.summary", lang, people=fmt_num(people, lang), staff=fmt_num(staff, lang),
-             eligible=fmt_num(eligible, lang), min_n=fmt_num(st.min_responses, lang))]
+             eligible=fmt_num(eligible, lang), min_n=fmt_num(st.min_responses, lang))] if ranked else []
     if not people:
         out.append(t("recognition.say.nobody", lang))
-    if not (len(thanks) and thanks["award"].eq("improved").any()):
+    if ranked and not (len(thanks) and thanks["award"].eq("improved").any()):
         out.append(no_improvement_line(st, lang))
     return out
 
@@ -89,8 +93,18 @@ def no_improvement_line(st: Settings, lang: str) -> str:
 
 # --- team morale ---------------------------------------------------------------------------------
 
-def team_display(team: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``team_morale`` for readers: shares as %, changes in pp, rates with one decimal, morale in words."""
+def unmeasured_columns(team: pd.DataFrame) -> list[str]:
+    """The team view's columns from a table the entity does not provide: those of
+    ``recognition.TEAM_MEASURED_FROM`` whose count (responses, compliments) is empty on every row
+    (``recognition.unmeasured``; a provided table counts 0, never empty)."""
+    return [c for columns in TEAM_MEASURED_FROM.values()
+            if len(team) and team[columns[0]].isna().all() for c in columns]
+
+
+def team_display(team: pd.DataFrame, lang: str, measured_only: bool = False) -> pd.DataFrame:
+    """``team_morale`` for readers: shares as %, changes in pp, rates with one decimal, morale in
+    words. ``measured_only`` leaves out the ``unmeasured_columns`` (the chapter does; the book's
+    landing page picks its own columns)."""
     out = team.copy()
     for col in ("team_csat", "team_csat_previous"):
         out[col] = [fmt_pct(v, lang) for v in team[col]]
@@ -100,16 +114,20 @@ def team_display(team: pd.DataFrame, lang: str) -> pd.DataFrame:
     for col in ("staff", "leavers", "responses", "compliments"):
         out[col] = [fmt_num(v, lang) for v in team[col]]
     out["morale"] = [t(f"recognition.morale.{m}", lang) for m in team["morale"]]
-    return out
+    return out.drop(columns=unmeasured_columns(team)) if measured_only else out
 
 
 def team_lines(team: pd.DataFrame, lang: str, names) -> list[str]:
-    """One catalogue sentence per centre on its team view."""
+    """One catalogue sentence per centre on its team view: its satisfaction and compliments when
+    measured (not for a table the entity does not provide, ``recognition.unmeasured``), and morale."""
     out = []
     for r in team.to_dict("records"):
         rate = "–" if pd.isna(r["compliments_per_1000"]) else f"{r['compliments_per_1000']:.1f}"
         before = "–" if pd.isna(r["compliments_per_1000_before"]) else f"{r['compliments_per_1000_before']:.1f}"
-        out.append(t("recognition.say.team", lang, centre=names("centres", r["centre_id"]),
+        csat, compliments = pd.notna(r["responses"]), pd.notna(r["compliments"])
+        key = ("recognition.say.team" if csat and compliments else "recognition.say.team_csat_only" if csat
+               else "recognition.say.team_compliments_only" if compliments else "recognition.say.team_morale_only")
+        out.append(t(key, lang, centre=names("centres", r["centre_id"]),
                      csat=fmt_pct(r["team_csat"], lang), change=fmt_pp(r["team_csat_change"], lang),
                      rate=rate, before=before, morale=t(f"recognition.morale.{r['morale']}", lang)))
     return out

@@ -275,14 +275,23 @@ def centre_lines(scores: pd.DataFrame, family: pd.DataFrame, centre_id: str, lan
 
 def weekly_sections(linked: pd.DataFrame, tickets: pd.DataFrame, feedback_frame: pd.DataFrame,
                     staff: pd.DataFrame, period, family: pd.DataFrame, centres: list[str], kpi: dict,
-                    owners: dict[str, str], lang: str, follow_up_rows: int = 10) -> list[CentreWeek]:
+                    owners: dict[str, str], lang: str, follow_up_rows: int = 10,
+                    provided: tuple[str, ...] = ("surveys", "feedback")) -> list[CentreWeek]:
     """One section per centre for its supervisor: satisfaction and its change, the lowest-scoring
     services and channels, the week's themes with examples, complaints to follow up and the
     thank-you messages received with the staff they name.
 
     ``linked`` surveys and ``feedback_frame`` (``feedback.as_of``) reach back as needed;
     ``tickets`` are the week's; ``family`` the week's ``change_family``. The follow-up table shows
-    the ``follow_up_rows`` oldest (its CSV holds them all)."""
+    the ``follow_up_rows`` oldest (its CSV holds them all).
+
+    ``provided`` names the tables the entity provides (``store.provided_tables``): without
+    ``surveys`` a section leaves out its satisfaction sentences and lowest scores, without
+    ``feedback`` its follow-up and thank-you tables, and the themes come from what is left; with
+    neither there is no section (the notebook says what was not provided, ``Report.needs``)."""
+    has_surveys, has_feedback = "surveys" in provided, "feedback" in provided
+    if not (has_surveys or has_feedback):
+        return []
     min_rank = int(kpi["csat"].get("min_responses_to_rank", 10))
     sla = float(kpi["feedback"]["resolution_sla_days"])
     week = within(linked, "submitted_at", period)
@@ -292,33 +301,48 @@ def weekly_sections(linked: pd.DataFrame, tickets: pd.DataFrame, feedback_frame:
     sections = []
     for centre in centres:
         name = _safe_name(centre)
-        c_sv = week[week["centre_id"].eq(centre)]
-        c_tk = tickets[tickets["centre_id"].eq(centre)]
-        overall = scores_by(c_sv, c_tk, [], kpi)
-        lines = centre_lines(overall, family, centre, lang, period.kind)
-        tables = []
-        for by, key in (("service_id", "services"), ("channel_id", "channels")):
-            low = lowest(scores_by(c_sv, c_tk, [by], kpi), by, n=3, min_responses=min_rank)
-            shown = low[[by, "responses"]].assign(
-                csat=[_with_interval(_pct(v, lang), _pct(lo, lang), _pct(hi, lang))
-                      for v, lo, hi in zip(low["csat"], low["csat_low"], low["csat_high"])])
-            note = [] if len(low) else [t("weekly.say.too_few_to_rank", lang, n=min_rank)]
-            tables.append(SectionTable(f"weekly.h.lowest_{key}", f"weekly_{name}_lowest_{key}", low, shown, note))
+        lines, tables = [], []
+        if has_surveys:
+            c_sv = week[week["centre_id"].eq(centre)]
+            c_tk = tickets[tickets["centre_id"].eq(centre)]
+            lines = centre_lines(scores_by(c_sv, c_tk, [], kpi), family, centre, lang, period.kind)
+            tables += _lowest_tables(name, c_sv, c_tk, kpi, min_rank, lang)
         c_comments = comments[comments["centre_id"].eq(centre)]
         top = themes.top_themes(c_comments, ["kind"], n=2)
         tables.append(SectionTable("weekly.h.themes", f"weekly_{name}_themes", top, themes_view.themes_display(top, lang),
                                   [] if len(top) else [t("weekly.say.no_comments", lang)]))
         ex = themes.examples(c_comments, top, ["kind"], per_theme=1)
         tables.append(SectionTable("weekly.h.examples", f"weekly_{name}_examples", ex, themes_view.themes_display(ex, lang), []))
-        c_follow = follow[follow["centre_id"].eq(centre)].reset_index(drop=True)
-        tables.append(SectionTable("weekly.h.follow_up", f"weekly_{name}_follow_up", c_follow,
-                                  feedback_view.follow_up_display(c_follow, lang, follow_up_rows),
-                                  feedback_view.follow_up_lines(c_follow, sla, lang, follow_up_rows)))
-        c_fb = week_fb[week_fb["centre_id"].eq(centre)]
-        staff_thanks = fb.thank_you_staff(c_fb, staff)
-        count = int(len(fb.thank_yous(c_fb)))
-        tables.append(SectionTable("weekly.h.thanks", f"weekly_{name}_thanks", staff_thanks,
-                                  feedback_view.staff_display(staff_thanks, lang),
-                                  [t("weekly.say.thanks", lang, n=fmt_num(count, lang))]))
+        if has_feedback:
+            tables += _feedback_tables(name, follow[follow["centre_id"].eq(centre)].reset_index(drop=True),
+                                       week_fb[week_fb["centre_id"].eq(centre)], staff, sla, lang, follow_up_rows)
         sections.append(CentreWeek(centre, lines, tables))
     return sections
+
+
+def _lowest_tables(name: str, c_sv: pd.DataFrame, c_tk: pd.DataFrame, kpi: dict, min_rank: int,
+                   lang: str) -> list[SectionTable]:
+    """A weekly centre section's tables from surveys: its lowest-scoring services and channels."""
+    tables = []
+    for by, key in (("service_id", "services"), ("channel_id", "channels")):
+        low = lowest(scores_by(c_sv, c_tk, [by], kpi), by, n=3, min_responses=min_rank)
+        shown = low[[by, "responses"]].assign(
+            csat=[_with_interval(_pct(v, lang), _pct(lo, lang), _pct(hi, lang))
+                  for v, lo, hi in zip(low["csat"], low["csat_low"], low["csat_high"])])
+        note = [] if len(low) else [t("weekly.say.too_few_to_rank", lang, n=min_rank)]
+        tables.append(SectionTable(f"weekly.h.lowest_{key}", f"weekly_{name}_lowest_{key}", low, shown, note))
+    return tables
+
+
+def _feedback_tables(name: str, c_follow: pd.DataFrame, c_fb: pd.DataFrame, staff: pd.DataFrame, sla: float,
+                     lang: str, follow_up_rows: int) -> list[SectionTable]:
+    """A weekly centre section's tables from feedback: its complaints to follow up, and the week's
+    thank-you messages with the staff they name."""
+    staff_thanks = fb.thank_you_staff(c_fb, staff)
+    count = int(len(fb.thank_yous(c_fb)))
+    return [SectionTable("weekly.h.follow_up", f"weekly_{name}_follow_up", c_follow,
+                         feedback_view.follow_up_display(c_follow, lang, follow_up_rows),
+                         feedback_view.follow_up_lines(c_follow, sla, lang, follow_up_rows)),
+            SectionTable("weekly.h.thanks", f"weekly_{name}_thanks", staff_thanks,
+                         feedback_view.staff_display(staff_thanks, lang),
+                         [t("weekly.say.thanks", lang, n=fmt_num(count, lang))])]

@@ -30,10 +30,20 @@ from ..base.config import Config, ConfigError
 
 CONTRACT_VERSION = "1"
 SELF_SERVICE_KIND = "self_service"
+UNSERVED_OUTCOMES = ("abandoned", "no_show")  # never served: no employee to name
+# Timestamps from two systems (queue, telephony, CRM) may be inverted by a clock difference.
+# Beyond a minute an inversion is a wrong timestamp, not skew, so the setting is capped there.
+DEFAULT_CLOCK_SKEW_SECONDS = 5
+MAX_CLOCK_SKEW_SECONDS = 60
+TOLERANCE_PLACEHOLDER = "{tolerance}"
+TOLERANCE_DOC = f"`ingest: clock_skew_seconds` in config/entity.yaml, default {DEFAULT_CLOCK_SKEW_SECONDS} s"
 NATIONAL_ID_PATTERN = r"\d{9}"
 
 MONTH_TABLES = ("tickets", "surveys", "feedback", "feedback_updates", "staff", "self_assessment")
 OPTIONAL_TABLES = ("feedback_updates",)  # a month folder may leave these out
+DAY_TABLES = ("tickets", "surveys", "feedback")   # may come day by day (day drops); the others stay monthly
+ALWAYS_PROVIDED = ("tickets", "staff")   # every entity provides these; the others are declared in config
+DECLARABLE_TABLES = ("surveys", "feedback", "self_assessment")
 
 # How each contract type is written in a file, and held once parsed.
 TYPES = {
@@ -251,6 +261,12 @@ class Rule:
     sentence: str
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
+    def text(self, tolerance_seconds: int | None = None) -> str:
+        """The sentence a person reads: with the clock-skew tolerance in seconds when given
+        (a report), else with where it is set and its default (the documentation)."""
+        shown = TOLERANCE_DOC if tolerance_seconds is None else f"{tolerance_seconds} s"
+        return self.sentence.replace(TOLERANCE_PLACEHOLDER, shown)
+
 
 _TYPE_SENTENCES = {
     "datetime": "{col} must be a real date and time written YYYY-MM-DD HH:MM:SS (YYYY-MM-DDTHH:MM:SS and HH:MM without seconds are accepted).",
@@ -290,21 +306,28 @@ _EXPLICIT_RULES = (
     _ref("tickets", "centre_id", "centres"),
     _ref("tickets", "channel_id", "channels"),
     _ref("tickets", "service_id", "services"),
-    ("tickets.employee_id.self_service_only", "tickets", "employee_id", "required_unless_self_service",
-     "employee_id may be empty only on a self-service channel (channel kind self_service); every other ticket names its employee.", {}),
+    ("tickets.employee_id.required_when_served", "tickets", "employee_id", "required_when_served",
+     "employee_id may be empty only when the ticket was never served (outcome abandoned or no_show) or on a "
+     "self-service channel (channel kind self_service); every served ticket names its employee.", {}),
     ("tickets.employee_id.on_roster", "tickets", "employee_id", "on_roster",
      "employee_id must be on that month's staff roster (staff file of the same folder).", {}),
     ("tickets.customer_ref.not_national_id", "tickets", "customer_ref", "not_national_id",
      "customer_ref must be pseudonymous: a national ID number (exactly 9 digits) is refused.", {}),
     _in_month("tickets", "created_at"),
+    # the four stamps may come from two systems: a small inversion is clock skew (settle_clock_skew)
     ("tickets.called_at.order", "tickets", "called_at", "order",
-     "called_at must not be earlier than created_at (created_at ≤ called_at ≤ started_at ≤ ended_at).", {"after": ("created_at",)}),
+     "called_at must not be earlier than created_at by more than the clock-skew tolerance ({tolerance}); "
+     "within it, called_at is moved up to created_at. Order: created_at ≤ called_at ≤ started_at ≤ ended_at.",
+     {"after": ("created_at",), "skew": True}),
     ("tickets.started_at.order", "tickets", "started_at", "order",
-     "started_at must not be earlier than created_at or called_at (created_at ≤ called_at ≤ started_at ≤ ended_at).",
-     {"after": ("created_at", "called_at")}),
+     "started_at must not be earlier than created_at or called_at by more than the clock-skew tolerance ({tolerance}); "
+     "within it, started_at is moved up to the later of them. Order: created_at ≤ called_at ≤ started_at ≤ ended_at.",
+     {"after": ("created_at", "called_at"), "skew": True}),
     ("tickets.ended_at.order", "tickets", "ended_at", "order",
-     "ended_at must not be earlier than created_at, called_at or started_at (created_at ≤ called_at ≤ started_at ≤ ended_at).",
-     {"after": ("created_at", "called_at", "started_at")}),
+     "ended_at must not be earlier than created_at, called_at or started_at by more than the clock-skew tolerance "
+     "({tolerance}); within it, ended_at is moved up to the latest of them. "
+     "Order: created_at ≤ called_at ≤ started_at ≤ ended_at.",
+     {"after": ("created_at", "called_at", "started_at"), "skew": True}),
     # surveys
     _unique("surveys", "response_id", "response"),
     ("surveys.ticket_id.known_ticket", "surveys", "ticket_id", "known_ticket",
@@ -396,25 +419,78 @@ RULES: dict[str, Rule] = _all_rules()
 
 # File-level rules: not about a cell, about the files themselves (reported with line 1 or no line).
 FILE_RULES = {
-    "file.missing": "Every month folder must hold one file per table: {required} (.csv or .xlsx); {optional} may be left out.",
+    "file.missing": "Every month folder must hold one file (.csv or .xlsx) per table the entity provides: "
+                    "{always} always, and each of {declarable} that config/entity.yaml declares under tables: "
+                    "(all of them when the key is absent); {optional} may be left out.",
     "file.unknown": "A month folder holds only the table files {tables}; other files are not read.",
+    "file.undeclared": "A month folder holds files only for the tables config/entity.yaml declares under tables:; "
+                       "declare this table there, or remove the file.",
     "file.twice": "A table must come in one file only, not both .csv and .xlsx.",
     "file.unreadable": "A .csv file must be UTF-8 text (with or without BOM) and an .xlsx file a readable workbook.",
     "file.ragged": "Every line must have as many fields as the header.",
-    "file.empty": "A file must have at least its header line.",
+    "file.short": "A line of a .csv file with fewer fields than the header is refused, never filled with empty cells "
+                  "(in an .xlsx file an absent cell is an empty cell).",
+    "file.empty": "A file must have at least its header line, on line 1.",
     "column.missing": "The header must name every column of the table.",
     "column.unknown": "The header must name only the table's columns.",
     "column.twice": "The header must name each column once.",
     "folder.month": "A month folder is named YYYY-MM after a real month and holds that month's files.",
-    "config.catalogue": "A criteria catalogue must be in force for the month (config/entity.yaml, criteria).",
+    "folder.day": "A day folder (a day drop) is named YYYY-MM-DD after a real day of its month folder's month and "
+                  "holds only that day's tickets, surveys and feedback files; the other tables stay month files.",
+    "file.both": "A table of a month comes either as one month file or as day files (YYYY-MM-DD/<table>.csv), "
+                 "never both.",
+    "row.in_day": "Every row of a day drop must be dated inside its day: tickets by created_at, surveys by "
+                  "submitted_at, feedback by received_at.",
+    "row.day_unique": "An id must not repeat across the day drops of a month: together they hold each ticket, "
+                      "response and message once, as one month file would.",
+    "config.catalogue": "A criteria catalogue must be in force for a month whose self_assessment has rows "
+                        "(config/entity.yaml, criteria).",
 }
+
+
+def provided_tables(config: Config) -> tuple[str, ...]:
+    """The month tables this entity provides, in ``MONTH_TABLES`` order.
+
+    ``tables:`` in ``config/entity.yaml`` lists the declarable ones it provides (surveys,
+    feedback, self_assessment); tickets and staff are always provided, and feedback_updates goes
+    with feedback. Without the key, every table is provided. A declared table is required every
+    month; an undeclared one is absent, and the sections that need it say so.
+    """
+    declared = config.raw.get("tables")
+    if declared is None:
+        declared = DECLARABLE_TABLES
+    if isinstance(declared, str) or not isinstance(declared, (list, tuple)):
+        raise ConfigError(f"tables in config/entity.yaml must be a list of table names, not {declared!r}")
+    unknown = [str(t) for t in declared if t not in DECLARABLE_TABLES + ALWAYS_PROVIDED]
+    if unknown:
+        raise ConfigError(f"tables in config/entity.yaml: unknown {', '.join(unknown)}; "
+                          f"declare any of {', '.join(DECLARABLE_TABLES)} (tickets and staff are always provided)")
+    chosen = set(ALWAYS_PROVIDED) | {str(t) for t in declared}
+    if "feedback" in chosen:
+        chosen.add("feedback_updates")
+    return tuple(t for t in MONTH_TABLES if t in chosen)
+
+
+def clock_skew_seconds(config: Config) -> int:
+    """The clock-skew tolerance in whole seconds: ``ingest: clock_skew_seconds`` in
+    ``config/entity.yaml``, ``DEFAULT_CLOCK_SKEW_SECONDS`` when absent. An inversion of the ticket
+    timestamps up to this size is settled (``settle_clock_skew``); a larger one is refused."""
+    section = config.raw.get("ingest") or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"ingest in config/entity.yaml must be a mapping (e.g. clock_skew_seconds: 5), not {section!r}")
+    value = section.get("clock_skew_seconds", DEFAULT_CLOCK_SKEW_SECONDS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CLOCK_SKEW_SECONDS:
+        raise ConfigError(f"ingest.clock_skew_seconds in config/entity.yaml must be a whole number of seconds "
+                          f"from 0 to {MAX_CLOCK_SKEW_SECONDS}, not {value!r}")
+    return value
 
 
 def file_rule(rule_id: str) -> str:
     """The sentence of a file-level rule, with the tables it names filled in."""
     return FILE_RULES[rule_id].format(
         tables=", ".join(MONTH_TABLES),
-        required=", ".join(t for t in MONTH_TABLES if t not in OPTIONAL_TABLES),
+        always=" and ".join(ALWAYS_PROVIDED),
+        declarable=", ".join(DECLARABLE_TABLES),
         optional=" and ".join(OPTIONAL_TABLES))
 
 
@@ -629,10 +705,11 @@ def _wide_check(rule: Rule, ctx: Context, present: set[str]):
         after = [c for c in p["after"] if c in present]
         if col not in present or not after:
             return None
+        tolerance = pd.Timedelta(seconds=clock_skew_seconds(ctx.config)) if p.get("skew") else pd.Timedelta(0)
 
         def order(df):
             earlier = df[after].max(axis=1, skipna=True)
-            return ~(df[col] < earlier).fillna(False).astype(bool)
+            return ~(df[col] < earlier - tolerance).fillna(False).astype(bool)
 
         return order
     if kind in ("required_when", "required_unless"):
@@ -642,11 +719,12 @@ def _wide_check(rule: Rule, ctx: Context, present: set[str]):
         if kind == "required_when":
             return lambda df: df[col].notna() | ~df[when].isin(values)
         return lambda df: df[col].notna() | df[when].isin(values)
-    if kind == "required_unless_self_service":
-        if col not in present or "channel_id" not in present:
-            return None
-        self_service = [c["id"] for c in ctx.config.raw["channels"] if c.get("kind") == SELF_SERVICE_KIND]
-        return lambda df: df[col].notna() | df["channel_id"].isin(self_service)
+    if kind == "required_when_served":
+        if not {col, "outcome", "channel_id"} <= present:
+            return None  # the missing column is reported; without it the rule cannot tell
+        self_service = [str(c["id"]) for c in ctx.config.raw["channels"] if c.get("kind") == SELF_SERVICE_KIND]
+        return lambda df: (df[col].notna() | df["outcome"].isin(UNSERVED_OUTCOMES)
+                           | df["channel_id"].isin(self_service))
     if kind == "unique_together":
         cols = list(p["columns"])
         if not set(cols) <= present:
@@ -655,7 +733,7 @@ def _wide_check(rule: Rule, ctx: Context, present: set[str]):
     raise ValueError(f"rule {rule.id}: no row check for kind {kind!r}")
 
 
-WIDE_KINDS = ("order", "required_when", "required_unless", "required_unless_self_service", "unique_together")
+WIDE_KINDS = ("order", "required_when", "required_unless", "required_when_served", "unique_together")
 
 
 def schema(table: str, ctx: Context, present: list[str] | None = None) -> pa.DataFrameSchema:
@@ -755,7 +833,43 @@ def _detail(rule: Rule, typed: pd.DataFrame, lines: pd.Index, ctx: Context) -> l
             return [f"known: {', '.join(ids)}"] * len(lines)
     if rule.kind == "in_month" and ctx.month:
         return [f"folder {ctx.month}"] * len(lines)
+    if rule.kind == "order" and rule.params.get("skew"):
+        # how far the stamp is inverted, and against which: the fix is often in one system's clock
+        after = [c for c in rule.params["after"] if c in typed.columns]
+        rows = typed.loc[lines, after]
+        latest = rows.idxmax(axis=1, skipna=True)
+        gap = (rows.max(axis=1, skipna=True) - typed.loc[lines, rule.column]).dt.total_seconds()
+        return [f"{g:,.0f} s before {c}" for g, c in zip(gap, latest)]
     return None
+
+
+def settle_clock_skew(table: str, typed: pd.DataFrame, tolerance_seconds: int) -> tuple[pd.DataFrame, dict[str, int]]:
+    """``typed`` with every small clock-skew inversion settled, and how many stamps moved per column.
+
+    For each column of an ``order`` rule marked ``skew`` (called_at, started_at, ended_at, in
+    that order), a value earlier than the latest of the columns before it by at most
+    ``tolerance_seconds`` is moved up to that latest value, so the stored row reads
+    created_at ≤ called_at ≤ started_at ≤ ended_at and no wait or handle time is negative. A
+    larger inversion is left as it is (``check`` refuses its row). Moving a column up never
+    changes the latest of the columns before the next one, so the order of the moves does not
+    change which stamps are within the tolerance. Columns with nothing moved are not listed.
+    """
+    tolerance = pd.Timedelta(seconds=tolerance_seconds)
+    out, moved = typed, {}
+    for rule in rules_for(table):
+        if rule.kind != "order" or not rule.params.get("skew") or rule.column not in typed.columns:
+            continue
+        after = [c for c in rule.params["after"] if c in typed.columns]
+        if not after:
+            continue
+        earlier = out[after].max(axis=1, skipna=True)
+        gap = earlier - out[rule.column]
+        settle = ((gap > pd.Timedelta(0)) & (gap <= tolerance)).fillna(False).astype(bool)
+        if settle.any():
+            out = out.copy() if out is typed else out
+            out[rule.column] = out[rule.column].mask(settle, earlier)
+            moved[rule.column] = int(settle.sum())
+    return out, moved
 
 
 def criteria_ids(config: Config, month: str) -> tuple[str, ...]:
@@ -784,13 +898,15 @@ def markdown() -> str:
     lines.append("")
     for t in TABLES.values():
         where = "`data/raw/initiatives.csv`" if t.registry else f"`data/raw/YYYY-MM/{t.name}.csv` (or `.xlsx`)"
+        if t.name in DECLARABLE_TABLES:
+            where += ", every month when config/entity.yaml declares the table under `tables:` (or has no `tables:`)"
         if t.name in OPTIONAL_TABLES:
-            where += ", only in a month that has such rows"
+            where += ", only in a month that has such rows (and only when feedback is declared)"
         lines += [f"## {t.name}", "", t.doc, "", f"File: {where}. Key: {', '.join(t.key)}.", ""]
         lines += ["| column | type | may be empty | meaning and rules |", "|---|---|---|---|"]
         for c in t.columns:
             said = [c.doc[0].upper() + c.doc[1:] + "."] if c.doc else []
-            said += [r.sentence for r in rules_for(t.name)
+            said += [r.text() for r in rules_for(t.name)
                      if r.column == c.name and r.kind not in ("type", "required")]
             lines.append(f"| {c.name} | {c.type} | {'yes' if c.nullable else 'no'} | {' '.join(said)} |")
         lines.append("")

@@ -1,12 +1,17 @@
 """Ingest: read a month's raw files, validate them against the contract, write the processed store.
 
 All or nothing. Every problem in the month (and in the initiatives registry) is collected
-lazily and returned in ONE report, sorted by file then line, each naming the file (relative to
-the root), the line as a spreadsheet shows it (header = line 1), the column, the value and the
-rule in plain words. A rejected month writes nothing. An accepted month is written atomically
-(temporary folder, then rename) as typed, deterministic Parquet plus ``_ingest.json`` (each raw
-file's path, sha256 and rows). Re-ingesting unchanged raw files is a no-op; a changed raw file
+lazily and returned in ONE report: the count per file and rule first, then the first few
+examples of each rule, each naming the file (relative to the root), the line as a spreadsheet
+shows it (header = line 1), the column, the value and the rule in plain words. A rejected month
+writes nothing to the store; the full list goes to ``reports/.ingest/<month>-problems.csv``.
+An accepted month is written atomically (temporary folder, then rename) as typed, deterministic
+Parquet plus ``_ingest.json`` (each raw file's path, sha256 and rows, and the timestamps moved
+for clock skew, if any). Re-ingesting unchanged raw files is a no-op; a changed raw file
 replaces the month and the report names the changed files (a correction).
+
+Only the tables the entity declares are read (``contract.provided_tables``); a small clock
+inversion between ticket timestamps is settled before storing (``contract.settle_clock_skew``).
 
 User errors are reported, never raised. Disk or programming errors do raise.
 """
@@ -15,7 +20,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -35,39 +42,93 @@ from ..base.paths import Paths, get_paths
 from . import contract, store
 
 SUFFIXES = (".csv", ".xlsx")
-REPORT_LIMIT_PER_FILE = 50
+EXAMPLES_PER_RULE = 3
+PROBLEMS_DIR = ".ingest"  # under reports/: outside the store, never a page
 REGISTRY_STEM = "initiatives"
 OPEN_STATUSES = ("open", "in_progress")
 NATIONAL_ID_SHOWN = "(9 digits, not shown)"
+CONFIG_FILE = "config/entity.yaml"
+
+# Control characters (C0 with NUL, DEL, C1) and the Unicode line separators are written as
+# escapes wherever a value is shown: a raw NUL or carriage return would garble a terminal, a
+# log or a spreadsheet cell. Formatting marks (Arabic text needs its right-to-left marks) stay.
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as an escape: NUL as ``\\x00``, a tab as
+    ``\\t``, a newline as ``\\n``; everything else as it is."""
+    return text.translate(_ESCAPES)
 
 
 @dataclass(frozen=True)
 class Problem:
     """One broken rule: where (file relative to the root, spreadsheet line, column), what (value)
-    and why (rule, in plain words). ``line`` is None for a problem with the whole file."""
+    and why (the rule's sentence, plus what is particular to this row). ``line`` is None for a
+    problem with the whole file; ``rule_id`` groups the report's count per file and rule."""
 
     file: str
     line: int | None
     column: str
     value: str
-    rule: str
+    sentence: str
+    rule_id: str = ""
+    detail: str = ""   # e.g. "first on line 2", "30 s before called_at"
 
-    def text(self) -> str:
-        where = f"line {self.line}" if self.line is not None else "file"
-        parts = [where]
+    @property
+    def rule(self) -> str:
+        """The rule in plain words, with this row's detail."""
+        return self.sentence + (f" ({self.detail})" if self.detail else "")
+
+    def where(self) -> str:
+        """``line 5, column centre_id, value "mars"`` (control characters escaped)."""
+        parts = [f"line {self.line}" if self.line is not None else "file"]
         if self.column:
-            parts.append(f"column {self.column}")
+            parts.append(f"column {escape_controls(self.column)}")
         if self.value != "":
-            parts.append(f'value "{_shorten(self.value)}"')
+            parts.append(f'value "{_shorten(escape_controls(self.value))}"')
         elif self.column and self.line not in (None, 1):
             parts.append("value (empty)")
-        return ", ".join(parts) + f": {self.rule}"
+        return ", ".join(parts)
+
+
+def problems_csv(problems: list[Problem]) -> bytes:
+    """The full list as CSV (file, line, column, value, rule), in the order given, every text
+    with its control characters escaped; UTF-8, ``\\n`` line ends."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["file", "line", "column", "value", "rule"])
+    for p in problems:
+        writer.writerow([escape_controls(p.file), "" if p.line is None else p.line, escape_controls(p.column),
+                         escape_controls(p.value), escape_controls(p.rule)])
+    return out.getvalue().encode("utf-8")
+
+
+def problems_path(month: str, root=None) -> Path:
+    """Where a rejected month's full list of problems goes: ``reports/.ingest/<month>-problems.csv``."""
+    return get_paths(root).reports / PROBLEMS_DIR / f"{month}-problems.csv"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _by_file_and_rule(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:
+    """The problems grouped by file and rule, in the order each group first appears."""
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.file, p.rule_id or p.sentence), []).append(p)
+    return groups
 
 
 @dataclass
 class IngestResult:
     """What ``ingest_month`` did. ``status``: written (first time), corrected (replaced after a
-    raw file changed), unchanged (no-op) or rejected (nothing written)."""
+    raw file changed), unchanged (no-op) or rejected (nothing written to the store).
+    ``clock_skew``: per table, how many stamps of each column were moved within the tolerance
+    of ``clock_skew_seconds``. ``problems_file``: the rejected month's full list, relative to
+    the root."""
 
     month: str
     ok: bool
@@ -77,24 +138,16 @@ class IngestResult:
     changed: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    clock_skew: dict[str, dict[str, int]] = field(default_factory=dict)
+    clock_skew_seconds: int | None = None
+    problems_file: str | None = None
 
-    def report(self, limit_per_file: int = REPORT_LIMIT_PER_FILE) -> str:
-        """The report a person reads: a headline, then problems grouped by file (the first
-        ``limit_per_file`` of each, with a count of the rest), or what was written."""
+    def report(self, examples_per_rule: int = EXAMPLES_PER_RULE) -> str:
+        """The report a person reads. Rejected: a headline, the count per file and rule, then
+        the first ``examples_per_rule`` problems of each rule. Accepted: what was written, and
+        how many timestamps were moved for clock skew."""
         if not self.ok:
-            files = sorted({p.file for p in self.problems})
-            lines = [
-                f"{self.month}: REJECTED, {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} "
-                f"in {len(files)} file{'s' if len(files) != 1 else ''}; nothing was written."
-            ]
-            for f in files:
-                mine = [p for p in self.problems if p.file == f]
-                lines.append(f"{f}: {len(mine)} problem{'s' if len(mine) != 1 else ''}")
-                lines += [f"  {p.text()}" for p in mine[:limit_per_file]]
-                if len(mine) > limit_per_file:
-                    lines.append(f"  ... and {len(mine) - limit_per_file} more in this file")
-            lines += self.notes
-            return "\n".join(lines)
+            return self._rejection(examples_per_rule)
         if self.status == "unchanged":
             head = f"{self.month}: unchanged, the raw files are identical to the last ingest"
             head += "." if self.written else "; nothing to do."
@@ -102,17 +155,43 @@ class IngestResult:
             counts = ", ".join(f"{t} {n:,}" for t, n in self.rows.items())
             head = f"{self.month}: {self.status}, {counts} rows."
         lines = [head]
+        moved = [(f"{t}.{c}", n) for t, cols in self.clock_skew.items() for c, n in cols.items()]
+        if moved:
+            lines.append(f"Clock skew: {_plural(sum(n for _, n in moved), 'timestamp')} moved to their neighbour "
+                         f"within the {self.clock_skew_seconds} s tolerance: "
+                         + ", ".join(f"{name} {n:,}" for name, n in moved) + ".")
         if self.changed:
             lines.append("Correction: these raw files differ from the last ingest:")
-            lines += [f"  {c}" for c in self.changed]
+            lines += [f"  {escape_controls(c)}" for c in self.changed]
         lines += self.notes
         if self.written:
             lines.append("Wrote " + ", ".join(self.written))
         return "\n".join(lines)
 
+    def _rejection(self, examples_per_rule: int) -> str:
+        files = {p.file for p in self.problems}
+        head = (f"{self.month}: REJECTED, {_plural(len(self.problems), 'problem')} in {_plural(len(files), 'file')}. "
+                f"Nothing was written to the store (data/processed/).")
+        if self.problems_file:
+            head += f" The full list is in {self.problems_file}, the only file written."
+        groups = _by_file_and_rule(self.problems)
+        lines = [head, "Problems per file and rule:"]
+        for (file, _), mine in groups.items():
+            unit = "row" if all(p.line is not None and p.line > 1 for p in mine) else "problem"
+            lines.append(f"  {escape_controls(file)}: {_plural(len(mine), unit)}, {escape_controls(mine[0].sentence)}")
+        lines.append(f"First examples of each rule (up to {examples_per_rule}):")
+        for (file, _), mine in groups.items():
+            lines.append(f"{escape_controls(file)}: {escape_controls(mine[0].sentence)}")
+            for p in mine[:examples_per_rule]:
+                lines.append(f"  {p.where()}" + (f": {escape_controls(p.detail)}" if p.detail else ""))
+            if len(mine) > examples_per_rule:
+                lines.append(f"  ... and {len(mine) - examples_per_rule:,} more"
+                             + (f" in {self.problems_file}" if self.problems_file else ""))
+        lines += self.notes
+        return "\n".join(lines)
+
 
 def _shorten(value: str, width: int = 80) -> str:
-    value = value.replace("\n", " ")
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
@@ -126,11 +205,11 @@ class _Read:
     raw: pd.DataFrame | None = None     # normalised strings, index = spreadsheet line
     typed: pd.DataFrame | None = None
     problems: list[Problem] = field(default_factory=list)
+    clock_skew: dict[str, int] = field(default_factory=dict)  # stamps moved per column
 
 
 def _file_problem(rel: str, rule_id: str, *, line=None, column="", value="", extra="") -> Problem:
-    text = contract.file_rule(rule_id)
-    return Problem(rel, line, column, value, text + (f" ({extra})" if extra else ""))
+    return Problem(rel, line, column, value, contract.file_rule(rule_id), rule_id, extra)
 
 
 def _read_csv_fast(path: Path) -> pd.DataFrame | None:
@@ -159,13 +238,20 @@ def _read_csv_fast(path: Path) -> pd.DataFrame | None:
 
 
 def _read_csv(path: Path, rel: str) -> tuple[list[str] | None, pd.DataFrame | None, list[Problem]]:
+    """The header, the cells as text (index = spreadsheet line) and the problems of reading.
+
+    Arrow reads a plain file; anything else goes to pandas' Python engine, which is slower
+    but, unlike pandas' C engine, leaves the fields a short line lacks as null instead of
+    filling them with empty text: so a short line is refused with its line (``file.short``)
+    and the rest of the file is still checked. A longer line stops the file (``file.ragged``).
+    """
     frame = _read_csv_fast(path)
     if frame is not None:
         return _split_header(frame)
     try:
         frame = pd.read_csv(
-            path, header=None, dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=False, encoding="utf-8-sig",
+            path, header=None, dtype=str, keep_default_na=False, na_filter=True,
+            skip_blank_lines=False, encoding="utf-8-sig", engine="python",
         )
     except UnicodeDecodeError as exc:
         return None, None, [_file_problem(rel, "file.unreadable", extra=f"not UTF-8 at byte {exc.start}; save it as CSV UTF-8")]
@@ -173,11 +259,26 @@ def _read_csv(path: Path, rel: str) -> tuple[list[str] | None, pd.DataFrame | No
         return None, None, [_file_problem(rel, "file.empty")]
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m and m[1] == "0":  # the first line is blank: there is no header on line 1
+            return None, None, [_file_problem(rel, "file.empty", line=1, extra="line 1 is blank")]
         if m:
             return None, None, [_file_problem(rel, "file.ragged", line=int(m[2]),
                                               extra=f"expected {m[1]} fields, saw {m[3]}")]
-        return None, None, [_file_problem(rel, "file.unreadable", extra=str(exc).splitlines()[-1])]
-    return _split_header(frame)
+        message = str(exc).splitlines()[-1]
+        if message == "unexpected end of data":
+            message = "a quoted field is still open at the end of the file"
+        return None, None, [_file_problem(rel, "file.unreadable", extra=message)]
+    header, body, _ = _split_header(frame)
+    # a null cell is a field the line lacks (an empty field reads as ""); a line that lacks
+    # fields and holds nothing but blanks is a blank line, which is no row
+    lacking = body.isna()
+    blank = (body.fillna("").apply(lambda s: s.str.strip()) == "").all(axis=1)
+    short = (lacking.any(axis=1) & ~blank).to_numpy()
+    problems = [
+        _file_problem(rel, "file.short", line=int(line), extra=f"expected {len(header)} fields, saw {int(saw)}")
+        for line, saw in zip(body.index[short], (~lacking).sum(axis=1)[short])
+    ]
+    return header, body[~short].fillna(""), problems
 
 
 def _split_header(frame: pd.DataFrame) -> tuple[list[str], pd.DataFrame, list[Problem]]:
@@ -244,7 +345,7 @@ def _read(table: str, path: Path, paths: Paths) -> _Read:
         header, body, problems = _read_xlsx(path, rel, table)
     else:
         header, body, problems = _read_csv(path, rel)
-    out.problems += problems
+    out.problems += problems  # short lines are left out of ``body``: refused once, not again per cell
     if header is None:
         return out
     spec = contract.TABLES[table]
@@ -273,19 +374,19 @@ def _read(table: str, path: Path, paths: Paths) -> _Read:
 
 
 # --- validating -------------------------------------------------------------------------------
-def _problems(read: _Read, violations: pd.DataFrame) -> list[Problem]:
+def _problems(read: _Read, violations: pd.DataFrame, skew_seconds: int) -> list[Problem]:
     out = []
     if violations.empty:
         return out
     for (column, rule_id), group in violations.groupby(["column", "rule"], sort=False):
         rule = contract.RULES[rule_id]
+        sentence = rule.text(skew_seconds)
         values = read.raw.loc[group["line"].to_numpy(), column].tolist()
         for line, value, detail in zip(group["line"].tolist(), values, group["detail"].tolist()):
             shown = "" if value is None or value != value else str(value)
             if rule.kind == "not_national_id":
                 shown = NATIONAL_ID_SHOWN
-            text = rule.sentence + (f" {detail[0].upper()}{detail[1:]}." if detail else "")
-            out.append(Problem(read.rel, int(line), column, shown, text))
+            out.append(Problem(read.rel, int(line), column, shown, sentence, rule_id, detail))
     return out
 
 
@@ -293,12 +394,12 @@ def _validate(read: _Read, ctx: contract.Context) -> None:
     if read.raw is None:
         return
     read.typed, violations = contract.validate(read.table, read.raw, ctx)
-    read.problems += _problems(read, violations)
+    read.problems += _problems(read, violations, contract.clock_skew_seconds(ctx.config))
 
 
 def _sort_key(problem: Problem, order: dict[tuple[str, str], int]):
     table = Path(problem.file).stem
-    return (problem.file, problem.line or 0, order.get((table, problem.column), -1))
+    return (problem.file, problem.line or 0, order.get((table, problem.column), -1), problem.rule)
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -331,14 +432,21 @@ def _month_ids(path: Path, column: str, open_only: bool = False) -> pa.Array:
 
 def _stored_ids(table: str, column: str, month: str, root, open_only: bool = False) -> pd.Series:
     """Month of every ``column`` value of ``table`` in the OTHER processed months (index: the id);
-    with ``open_only``, only feedback still open at the end of its month."""
-    processed = get_paths(root).processed
-    others = [m for m in store.months(root) if m != month and (processed / m / f"{table}.parquet").is_file()]
-    if not others:
+    with ``open_only``, only feedback still open at the end of its month. A month of day drops
+    counts with all its days."""
+    parts = [(m, f) for m in store.months(root) if m != month for f in store.stored_files(table, m, root)]
+    return _labelled_ids(parts, column, open_only)
+
+
+def _labelled_ids(parts: list[tuple[str, Path]], column: str, open_only: bool = False) -> pd.Series:
+    """The label of every ``column`` value in the Parquet files ``parts`` ((label, path) pairs),
+    indexed by the value; the first label wins for a value in several files."""
+    if not parts:
         return pd.Series([], index=pd.Index([], dtype="str"), dtype="str")
-    arrays = [_month_ids(processed / m / f"{table}.parquet", column, open_only) for m in others]
-    codes = pa.array(np.repeat(np.arange(len(others), dtype=np.int32), [len(a) for a in arrays]))
-    labels = pa.DictionaryArray.from_arrays(codes, pa.array(others, pa.large_string())).cast(pa.large_string())
+    arrays = [_month_ids(f, column, open_only) for _, f in parts]
+    names = [label for label, _ in parts]
+    codes = pa.array(np.repeat(np.arange(len(parts), dtype=np.int32), [len(a) for a in arrays]))
+    labels = pa.DictionaryArray.from_arrays(codes, pa.array(names, pa.large_string())).cast(pa.large_string())
     ids = pd.Index(pd.arrays.ArrowStringArray(pa.concat_arrays(arrays)), dtype="str")
     out = pd.Series(pd.arrays.ArrowStringArray(labels), index=ids, dtype="str")
     return out if ids.is_unique else out[~ids.duplicated(keep="first")]
@@ -349,22 +457,46 @@ def _stored_tickets(month: str, root) -> pd.Series:
     return _stored_ids("tickets", "ticket_id", month, root)
 
 
-def _month_files(folder: Path, paths: Paths) -> tuple[dict[str, Path], list[Problem]]:
+def _take_file(entry: Path, provided: tuple[str, ...], found: dict[str, Path], paths: Paths) -> list[Problem]:
+    """Add table file ``entry`` to ``found``; or the problem: its table is not declared, or is
+    already in ``found`` (a .csv and an .xlsx)."""
+    stem = entry.stem
+    if stem not in provided:
+        return [_file_problem(paths.rel(entry), "file.undeclared", value=entry.name, extra=f"{stem} is not declared")]
+    if stem in found:
+        return [_file_problem(paths.rel(entry), "file.twice", extra=f"also {found[stem].name}")]
+    found[stem] = entry
+    return []
+
+
+def _month_files(folder: Path, paths: Paths, provided: tuple[str, ...],
+                 day_files: dict[str, list[Path]] | None = None) -> tuple[dict[str, Path], list[Problem]]:
+    """The file of each ``provided`` table in the month folder, and the problems: a declared
+    table's file missing, a table in two files, a file of a table the entity does not declare,
+    a file that is no table. Day folders (``YYYY-MM-DD``) are read by ``_day_layout``; with
+    ``day_files`` (a month of day drops: each day table's day files) a month file of a table
+    that also has day files is refused (``file.both``), and only the roster must be there: the
+    day tables come day by day and the self-assessment at the month's end."""
     found: dict[str, Path] = {}
     problems = []
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "~$")):
-            continue  # hidden files and Excel's lock files are not data
+        if entry.name.startswith((".", "~$")) or entry.name == "source.json":
+            continue  # hidden files, Excel's lock files and a database snapshot's record (data.snapshot) are not data
+        if entry.is_dir() and store.DAY_RE.match(entry.name):
+            continue  # a day drop
         stem, suffix = entry.stem, entry.suffix.lower()
         if entry.is_file() and suffix in SUFFIXES and stem in contract.MONTH_TABLES:
-            if stem in found:
-                problems.append(_file_problem(paths.rel(entry), "file.twice", extra=f"also {found[stem].name}"))
+            if day_files and day_files.get(stem):
+                shown = [paths.rel(f) for f in day_files[stem]]
+                problems.append(_file_problem(paths.rel(entry), "file.both", value=entry.name, extra=(
+                    f"also day files {', '.join(shown[:3])}" + (f" and {len(shown) - 3} more" if len(shown) > 3 else ""))))
             else:
-                found[stem] = entry
+                problems += _take_file(entry, provided, found, paths)
         else:
             problems.append(_file_problem(paths.rel(entry), "file.unknown", value=entry.name))
-    for table in contract.MONTH_TABLES:
-        if table not in found and table not in contract.OPTIONAL_TABLES:
+    for table in provided:
+        later = day_files is not None and table != store.ROSTER  # a month of day drops
+        if table not in found and table not in contract.OPTIONAL_TABLES and not later:
             problems.append(_file_problem(paths.rel(folder / f"{table}.csv"), "file.missing",
                                           extra=f"no {table}.csv or {table}.xlsx"))
     return found, problems
@@ -397,13 +529,36 @@ def _processed_frame(read: _Read) -> pd.DataFrame:
     return frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
 
 
-def _file_entry(read: _Read) -> dict:
-    return {"table": read.table, "path": read.rel, "sha256": read.sha256, "rows": len(read.raw)}
+def _file_entry(read: _Read, skew_seconds: int) -> dict:
+    entry = {"table": read.table, "path": read.rel, "sha256": read.sha256, "rows": len(read.raw)}
+    if read.clock_skew:  # only then: a month without skew keeps the record it always had
+        entry["clock_skew"] = {"tolerance_seconds": skew_seconds, "moved": dict(read.clock_skew)}
+    return entry
+
+
+def _recorded_clock_skew(record: dict) -> tuple[dict[str, dict[str, int]], int | None]:
+    """The stamps moved at the last ingest, per table and column, and the tolerance then."""
+    moved, seconds = {}, None
+    for f in record.get("files", []):
+        if "clock_skew" in f:
+            moved[f["table"]] = f["clock_skew"]["moved"]
+            seconds = f["clock_skew"]["tolerance_seconds"]
+    return moved, seconds
 
 
 # --- the public entry points -----------------------------------------------------------------
 def _rejected(month: str, problems: list[Problem], notes=()) -> IngestResult:
     return IngestResult(month, False, "rejected", _sorted(problems), notes=list(notes))
+
+
+def _config_problem(exc: ConfigError) -> Problem:
+    return Problem(CONFIG_FILE, None, "", "", str(exc), "config")
+
+
+def _unchanged_result(month: str, previous: dict) -> IngestResult:
+    moved, seconds = _recorded_clock_skew(previous)
+    return IngestResult(month, True, "unchanged", rows={f["table"]: f["rows"] for f in previous["files"]},
+                        clock_skew=moved, clock_skew_seconds=seconds)
 
 
 def _unchanged(previous: dict, files: dict[str, Path], reg_path: Path | None, paths: Paths) -> bool:
@@ -418,30 +573,299 @@ def _unchanged(previous: dict, files: dict[str, Path], reg_path: Path | None, pa
     return reg.get("path") == paths.rel(reg_path) and reg.get("sha256") == sha256_file(reg_path)
 
 
+def _is_month(label: str) -> bool:
+    return bool(store.MONTH_RE.match(label)) and 1 <= int(label[5:7]) <= 12
+
+
+def _is_day(label: str) -> bool:
+    if not store.DAY_RE.match(label):
+        return False
+    try:
+        date.fromisoformat(label)
+    except ValueError:
+        return False
+    return True
+
+
+# --- day drops --------------------------------------------------------------------------------
+def _day_layout(folder: Path, month: str, paths: Paths,
+                provided: tuple[str, ...]) -> tuple[dict[str, dict[str, Path]], list[Problem]]:
+    """The day drops of a month folder (day → table → file), oldest first, and the problems: a
+    day folder not named after a real day of the folder's month, a file in it that is not a
+    day table's, a table twice, a table the entity does not declare."""
+    drops: dict[str, dict[str, Path]] = {}
+    problems = []
+    for sub in sorted(folder.iterdir()):
+        if not (sub.is_dir() and store.DAY_RE.match(sub.name)):
+            continue
+        rel = paths.rel(sub)
+        if not _is_day(sub.name) or sub.name[:7] != month:
+            why = "not a real day" if not _is_day(sub.name) else f"a day of {sub.name[:7]}, not of {month}"
+            problems.append(_file_problem(rel, "folder.day", value=sub.name, extra=why))
+            continue
+        found: dict[str, Path] = {}
+        for entry in sorted(sub.iterdir()):
+            if entry.name.startswith((".", "~$")) or entry.name == "source.json":
+                continue  # as in a month folder: a database snapshot's record is not data
+            stem, suffix = entry.stem, entry.suffix.lower()
+            if not (entry.is_file() and suffix in SUFFIXES and stem in contract.DAY_TABLES):
+                problems.append(_file_problem(paths.rel(entry), "folder.day", value=entry.name,
+                                              extra="a day drop holds only tickets, surveys and feedback"))
+            else:
+                problems += _take_file(entry, provided, found, paths)
+        drops[sub.name] = found
+    return drops, problems
+
+
+def link_tree(src: Path, dest: Path) -> None:
+    """Copy a folder by hard links where the file system allows: stored files are replaced,
+    never changed in place, so a link is as good as a copy."""
+    def link(a, b):
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+    shutil.copytree(src, dest, copy_function=link)
+
+
+def _drop_unchanged(record: dict | None, files: dict[str, Path], roster: dict | None, paths: Paths) -> bool:
+    """Whether a day drop's raw files and the roster it was checked against hash as recorded."""
+    if record is None or record.get("roster") != roster:
+        return False
+    return {f["path"]: f["sha256"] for f in record.get("files", [])} == {paths.rel(p): sha256_file(p)
+                                                                         for p in files.values()}
+
+
+def _roster_entry(month: str, root) -> dict | None:
+    record = store.ingest_record(month, root) or {}
+    return next(({"path": f["path"], "sha256": f["sha256"]} for f in record.get("files", [])
+                 if f["table"] == store.ROSTER), None)
+
+
+def _ingest_drops(month: str, drops: dict[str, dict[str, Path]], files: dict[str, Path], paths: Paths, root,
+                  config, skew_seconds: int, upto: str | None) -> IngestResult:
+    """A month of day drops: its month files first (``_ingest_files``, the roster among them),
+    then each day drop up to ``upto`` (all when None) that is new or changed, oldest first,
+    each checked against everything stored before it and stored on its own. Without ``upto``
+    a stored day whose drop is gone from data/raw/ is removed. Stops at the first rejected drop
+    (the drops before it stay stored) and returns its result; else one result for the month."""
+    provided = contract.provided_tables(config)
+    monthly = _ingest_files(month, files, [], paths, root, config, provided, skew_seconds, by_days=True)
+    if not monthly.ok:
+        return monthly
+    roster = _roster_entry(month, root)
+    notes = list(monthly.notes)
+    written, changed = list(monthly.written), list(monthly.changed)
+    statuses = [monthly.status]
+    clock_skew: dict[str, dict[str, int]] = {}
+    if upto is None:
+        for day in store.day_drops(month, root):
+            if day not in drops:
+                shutil.rmtree(paths.processed / month / store.DAYS_DIR / day)
+                notes.append(f"Day drop {day} is gone from {paths.rel(paths.month_raw(month))}/: removed its stored copy.")
+                statuses.append("corrected")
+    done = []
+    for day in [d for d in drops if upto is None or d <= upto]:
+        previous = store.day_record(day, root)
+        if _drop_unchanged(previous, drops[day], roster, paths):
+            continue
+        result = _ingest_drop(day, drops[day], previous, roster, paths, root, config, skew_seconds)
+        if not result.ok:
+            if done:
+                result.notes.append(f"The day drops before it were stored: {', '.join(done)}.")
+            return result
+        done.append(day)
+        statuses.append(result.status)
+        written += result.written
+        changed += result.changed
+        for table, moved in result.clock_skew.items():
+            for column, n in moved.items():
+                clock_skew.setdefault(table, {}).setdefault(column, 0)
+                clock_skew[table][column] += n
+    status = "corrected" if "corrected" in statuses else "written" if "written" in statuses else "unchanged"
+    rows = {f["table"]: f["rows"] for f in (store.ingest_record(month, root) or {}).get("files", [])}
+    days = [d for d in store.day_drops(month, root) if upto is None or d <= upto]
+    for day in days:
+        for f in (store.day_record(day, root) or {}).get("files", []):
+            rows[f["table"]] = rows.get(f["table"], 0) + f["rows"]
+    rows = {t: rows[t] for t in contract.MONTH_TABLES if t in rows}
+    if days:
+        notes.insert(0, f"Day drops stored: {days[0]} … {days[-1]} ({len(days)})"
+                        + (f"; ingested now: {', '.join(done)}." if done else "; none new."))
+    if "self_assessment" in provided and "self_assessment" not in files:
+        notes.append("No self_assessment file yet: it comes with the month's end, as a month file.")
+    return IngestResult(upto or month, True, status, [], written, changed, rows, notes, clock_skew,
+                        skew_seconds if clock_skew else monthly.clock_skew_seconds)
+
+
+def _other_drops(month: str, day: str, table: str, root) -> list[tuple[str, Path]]:
+    """(day, file) of ``table`` for every OTHER stored day drop of ``month``."""
+    folder = get_paths(root).processed / month / store.DAYS_DIR
+    return [(d, folder / d / f"{table}.parquet") for d in store.day_drops(month, root)
+            if d != day and (folder / d / f"{table}.parquet").is_file()]
+
+
+def _ingest_drop(day: str, files: dict[str, Path], previous: dict | None, roster: dict | None, paths: Paths, root,
+                 config, skew_seconds: int) -> IngestResult:
+    """Validate one day drop against the contract, the month's roster and every stored drop
+    (ticket ids unique across all months and days, surveys' tickets in this or an earlier day
+    or month, ids unique across the month's days, rows dated inside the day), then store it."""
+    month = day[:7]
+    reads = {t: _read(t, files[t], paths) for t in contract.DAY_TABLES if t in files}
+    staff = store.read_month(store.ROSTER, month, root=root, columns=["employee_id", "role"])
+    stored = pd.concat([_stored_tickets(month, root),
+                        _labelled_ids(_other_drops(month, day, "tickets", root), "ticket_id")])
+    stored = stored[~stored.index.duplicated(keep="first")]
+    earlier = stored.index[(stored.str.len() == 10) & (stored < day)]  # this month's earlier days
+    ctx = contract.Context(config, month, roster=staff, stored_tickets=stored, month_tickets=earlier)
+    tickets = reads.get("tickets")
+    if tickets is not None:
+        _validate(tickets, ctx)
+        if tickets.typed is not None and "ticket_id" in tickets.typed.columns:
+            ctx = contract.Context(config, month, roster=staff, stored_tickets=stored,
+                                   month_tickets=pd.Index(tickets.typed["ticket_id"].dropna()).append(earlier))
+    problems: list[Problem] = []
+    for table in ("surveys", "feedback"):
+        if table in reads:
+            _validate(reads[table], ctx)
+    for r in reads.values():
+        problems += r.problems + _outside_day(r, day) + _repeated_in_month(r, month, day, root)
+    if problems:
+        return _rejected(day, problems)
+
+    ordered = [reads[t] for t in contract.DAY_TABLES if t in reads]
+    for r in ordered:
+        r.typed, r.clock_skew = contract.settle_clock_skew(r.table, r.typed, skew_seconds)
+    target = paths.processed / month / store.DAYS_DIR / day
+    record = {"day": day, "contract_version": contract.CONTRACT_VERSION, "roster": roster,
+              "files": [_file_entry(r, skew_seconds) for r in ordered]}
+
+    def fill(tmp: Path) -> None:
+        for r in ordered:
+            _write_parquet(_processed_frame(r), tmp / f"{r.table}.parquet")
+        write_atomic(tmp / store.INGEST_RECORD, canonical_json(record))
+
+    replace_dir(target, fill)
+    prev_hashes = {f["path"]: f["sha256"] for f in (previous or {}).get("files", [])}
+    now_hashes = {r.rel: r.sha256 for r in ordered}
+    changed = sorted(p for p in set(prev_hashes) | set(now_hashes)
+                     if prev_hashes.get(p) != now_hashes.get(p)) if previous is not None else []
+    return IngestResult(day, True, "corrected" if previous is not None else "written", [], [paths.rel(target)],
+                        changed, {r.table: len(r.raw) for r in ordered}, [],
+                        {r.table: r.clock_skew for r in ordered if r.clock_skew}, skew_seconds)
+
+
+def _outside_day(read: _Read, day: str) -> list[Problem]:
+    """Rows of a day drop dated inside the folder's month but on another day (a row outside the
+    month is already refused by the month rule)."""
+    column = contract.TABLES[read.table].dated_by
+    if read.typed is None or column not in read.typed.columns:
+        return []
+    stamps = read.typed[column]
+    dates = stamps.dt.strftime("%Y-%m-%d")
+    wrong = (stamps.notna() & (dates.str[:7] == day[:7]) & (dates != day)).fillna(False).to_numpy(dtype=bool)
+    return [Problem(read.rel, int(line), column, str(read.raw.loc[line, column]), contract.file_rule("row.in_day"),
+                    "row.in_day", f"folder {day}") for line in read.typed.index[wrong]]
+
+
+def _repeated_in_month(read: _Read, month: str, day: str, root) -> list[Problem]:
+    """Rows whose key (a survey's response_id, a message's feedback_id) is already in another
+    stored day drop of the month: the month's days together must read as one month file.
+    Ticket ids are checked by the contract against every stored ticket."""
+    if read.table == "tickets" or read.typed is None:
+        return []
+    key = contract.TABLES[read.table].key[0]
+    if key not in read.typed.columns:
+        return []
+    seen = _labelled_ids(_other_drops(month, day, read.table, root), key)
+    ids = read.typed[key]
+    hit = ids.isin(seen.index).fillna(False).to_numpy(dtype=bool)
+    return [Problem(read.rel, int(line), key, str(value), contract.file_rule("row.day_unique"), "row.day_unique",
+                    f"already in {seen[value]}") for line, value in zip(read.typed.index[hit], ids[hit])]
+
+
 def ingest_month(month: str, root=None) -> IngestResult:
     """Validate ``data/raw/<month>/`` (and the initiatives registry) and, if every rule holds,
-    write ``data/processed/<month>/``. Returns an IngestResult; never raises for bad data."""
+    write ``data/processed/<month>/``. Returns an IngestResult; never raises for bad data.
+
+    A rejected month writes nothing to the store; the full list of its problems goes to
+    ``reports/.ingest/<month>-problems.csv`` (``problems_path``), which an accepted ingest of
+    the month removes."""
     paths = get_paths(root)
-    month = str(month).strip()
+    return _listed(_ingest_month(str(month).strip(), paths, root), paths, root)
+
+
+def ingest_day(day: str, root=None) -> IngestResult:
+    """Validate day drop ``data/raw/<YYYY-MM>/<day>/`` against the contract and everything
+    ingested before it and, if every rule holds, store it in ``data/processed/<YYYY-MM>/days/<day>/``
+    (``_ingest_drops``): first the month's monthly files (the roster must be there), then every
+    earlier day drop of the month not yet ingested, in order, then the day. Returns the day's
+    IngestResult (a rejected earlier drop's, if one is); never raises for bad data."""
+    paths = get_paths(root)
+    day = str(day).strip()
+    if not _is_day(day):
+        return _rejected(day, [_file_problem(paths.rel(paths.raw / day[:7] / day), "folder.day", value=day)])
+    folder = paths.month_raw(day[:7]) / day
+    if not folder.is_dir():
+        return _rejected(day, [_file_problem(paths.rel(folder), "folder.day", value=day,
+                                             extra=f"no folder {paths.rel(folder)}")])
+    return _listed(_ingest_month(day[:7], paths, root, upto=day), paths, root)
+
+
+def _listed(result: IngestResult, paths: Paths, root) -> IngestResult:
+    """``result`` with its full list of problems written to ``problems_path`` when rejected (and
+    a stale list removed when accepted)."""
+    if not (_is_month(result.month) or _is_day(result.month)):
+        return result
+    listing = problems_path(result.month, root)
+    if result.ok:
+        listing.unlink(missing_ok=True)  # the month's problems are fixed: the list is stale
+    elif paths.month_raw(result.month[:7]).is_dir():
+        write_atomic(listing, problems_csv(result.problems))
+        result.problems_file = paths.rel(listing)
+    return result
+
+
+def _ingest_month(month: str, paths: Paths, root, upto: str | None = None) -> IngestResult:
     folder = paths.month_raw(month)
     rel_folder = paths.rel(folder)
-    if not store.MONTH_RE.match(month) or not 1 <= int(month[5:7]) <= 12:
+    if not _is_month(month):
         return _rejected(month, [_file_problem(rel_folder, "folder.month", value=month)])
     if not folder.is_dir():
         return _rejected(month, [_file_problem(rel_folder, "folder.month", value=month,
                                                extra=f"no folder {rel_folder}")])
     try:
         config = load_config(root)
+        provided = contract.provided_tables(config)
+        skew_seconds = contract.clock_skew_seconds(config)
     except ConfigError as exc:
-        return _rejected(month, [Problem("config/entity.yaml", None, "", "", str(exc))])
+        return _rejected(month, [_config_problem(exc)])
 
-    files, problems = _month_files(folder, paths)
+    drops, drop_problems = _day_layout(folder, month, paths, provided)
+    if drops or drop_problems or upto is not None:
+        day_files = {t: [f for d in drops.values() for name, f in d.items() if name == t] for t in contract.DAY_TABLES}
+        files, problems = _month_files(folder, paths, provided, day_files)
+        problems += drop_problems
+        if problems:
+            return _rejected(month, problems)
+        return _ingest_drops(month, drops, files, paths, root, config, skew_seconds, upto)
+    files, problems = _month_files(folder, paths, provided)
+    return _ingest_files(month, files, problems, paths, root, config, provided, skew_seconds)
+
+
+def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], paths: Paths, root, config,
+                  provided: tuple[str, ...], skew_seconds: int, by_days: bool = False) -> IngestResult:
+    """Validate and store the month files ``files`` of ``month`` (and the initiatives registry):
+    the whole month, or with ``by_days`` the monthly tables of a month of day drops, whose
+    stored days are kept as they are."""
     reg_path, reg_problems = _registry_file(paths)
     problems += reg_problems
     previous = store.ingest_record(month, root)
+    if previous is not None and (previous.get("drops") == "days") != by_days:
+        previous = dict(previous, files=[])  # the month changed between month files and day drops
     if not problems and previous is not None and _unchanged(previous, files, reg_path, paths):
         # hashes first: an unchanged month is not parsed again (a rerun must take seconds)
-        return IngestResult(month, True, "unchanged", rows={f["table"]: f["rows"] for f in previous["files"]})
+        return _unchanged_result(month, previous)
     reads = {t: _read(t, p, paths) for t, p in files.items()}
     reg_read = _read(REGISTRY_STEM, reg_path, paths) if reg_path is not None else None
 
@@ -456,7 +880,7 @@ def ingest_month(month: str, root=None) -> IngestResult:
             and reg_previous.get("path") == reg_read.rel and reg_previous.get("sha256") == reg_read.sha256)
     )
     if month_unchanged and reg_unchanged:
-        return IngestResult(month, True, "unchanged", rows={f["table"]: f["rows"] for f in previous["files"]})
+        return _unchanged_result(month, previous)
 
     notes = []
     if not month_unchanged:
@@ -479,14 +903,16 @@ def ingest_month(month: str, root=None) -> IngestResult:
         if "feedback_updates" in reads:
             _validate(reads["feedback_updates"], contract.Context(
                 config, month, stored_feedback=_stored_ids("feedback", "feedback_id", month, root, open_only=True)))
-        if "self_assessment" in reads:
-            try:
-                criteria = contract.criteria_ids(config, month)
-            except ConfigError as exc:
-                criteria = None
-                problems.append(Problem("config/entity.yaml", None, "criteria", month,
-                                        f"{contract.FILE_RULES['config.catalogue']} ({exc})"))
-            _validate(reads["self_assessment"], contract.Context(config, month, roster=_roster(staff), criteria=criteria))
+        assessment = reads.get("self_assessment")
+        if assessment is not None:
+            criteria = None
+            if assessment.raw is not None and len(assessment.raw):  # no rows: no catalogue needed
+                try:
+                    criteria = contract.criteria_ids(config, month)
+                except ConfigError as exc:
+                    problems.append(Problem(CONFIG_FILE, None, "criteria", month,
+                                            contract.file_rule("config.catalogue"), "config.catalogue", str(exc)))
+            _validate(assessment, contract.Context(config, month, roster=_roster(staff), criteria=criteria))
         for r in reads.values():
             problems += r.problems
     if reg_read is not None:
@@ -498,6 +924,7 @@ def ingest_month(month: str, root=None) -> IngestResult:
     written: list[str] = []
     status = "unchanged"
     changed: list[str] = []
+    clock_skew, clock_skew_seconds = _recorded_clock_skew(previous or {})
     if not month_unchanged:
         status = "corrected" if previous is not None else "written"
         changed = sorted(
@@ -505,13 +932,22 @@ def ingest_month(month: str, root=None) -> IngestResult:
         ) if previous is not None else []
         target = paths.processed / month
         ordered = [reads[t] for t in contract.MONTH_TABLES if t in reads]
+        for r in ordered:  # every row is valid: settle the small clock inversions before storing
+            r.typed, r.clock_skew = contract.settle_clock_skew(r.table, r.typed, skew_seconds)
+        clock_skew = {r.table: r.clock_skew for r in ordered if r.clock_skew}
+        clock_skew_seconds = skew_seconds if clock_skew else None
+
+        record = {"month": month, "contract_version": contract.CONTRACT_VERSION,
+                  "files": [_file_entry(r, skew_seconds) for r in ordered]}
+        if by_days:
+            record["drops"] = "days"
 
         def fill(tmp: Path) -> None:
             for r in ordered:
                 _write_parquet(_processed_frame(r), tmp / f"{r.table}.parquet")
-            write_atomic(tmp / store.INGEST_RECORD,
-                         canonical_json({"month": month, "contract_version": contract.CONTRACT_VERSION,
-                                         "files": [_file_entry(r) for r in ordered]}))
+            write_atomic(tmp / store.INGEST_RECORD, canonical_json(record))
+            if by_days and (target / store.DAYS_DIR).is_dir():  # the stored days stay as they are
+                link_tree(target / store.DAYS_DIR, tmp / store.DAYS_DIR)
 
         replace_dir(target, fill)
         written.append(paths.rel(target))
@@ -524,7 +960,8 @@ def ingest_month(month: str, root=None) -> IngestResult:
             def fill_registry(tmp: Path) -> None:
                 _write_parquet(_processed_frame(reg_read), tmp / "initiatives.parquet")
                 write_atomic(tmp / store.INGEST_RECORD,
-                             canonical_json({"contract_version": contract.CONTRACT_VERSION, **_file_entry(reg_read)}))
+                             canonical_json({"contract_version": contract.CONTRACT_VERSION,
+                                             **_file_entry(reg_read, skew_seconds)}))
 
             replace_dir(target, fill_registry)
             written.append(paths.rel(target))
@@ -533,7 +970,7 @@ def ingest_month(month: str, root=None) -> IngestResult:
         notes.append("No initiatives registry (data/raw/initiatives.csv): no initiative is in force.")
     rows = {t: len(reads[t].raw) for t in contract.MONTH_TABLES if t in reads} if not month_unchanged else \
         {f["table"]: f["rows"] for f in previous["files"]}
-    return IngestResult(month, True, status, [], written, changed, rows, notes)
+    return IngestResult(month, True, status, [], written, changed, rows, notes, clock_skew, clock_skew_seconds)
 
 
 def raw_months(root=None) -> list[str]:

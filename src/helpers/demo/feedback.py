@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from ..base.periods import parse
+from ..data.rawcsv import fmt_bool, fmt_datetime
 from . import draws
 from .case import CENTRES, CHANNELS, COMPLETED, ESERV, SERVICES, WALK
 from .initiatives import DIP, DIP_CENTRE, INITIATIVES
-from .tables import COLUMNS, fmt_bool, fmt_datetime, ids, take
+from .tables import COLUMNS, ids, take
 from .working_days import ORIGIN, Calendar, Run, month_index, previous_month
 
 _FEEDBACK_SOURCES = ("national_complaints_system", "satisfaction_system", "email", "social_media", "in_person", "phone")

@@ -42,6 +42,7 @@ longer range leaves earlier months byte-identical.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -50,13 +51,16 @@ import pandas as pd
 from ..base.config import Config, ConfigError, load_config
 from ..base.messages import LANGS
 from ..base.periods import months_between, parse
+from ..data import contract
+from ..data.contract import DAY_TABLES
+from ..data.rawcsv import write_csv
 from .case import CENTRES, CHANNELS, SERVICES
 from .feedback import feedback, feedback_updates
 from .initiatives import INITIATIVE_COLUMNS, INITIATIVES
 from .self_assessment import simulate_self_assessment
 from .staff import simulate_staff, staff_rows
 from .surveys import kiosk_surveys, survey_rows, ticket_surveys
-from .tables import COLUMNS, TABLES, write_csv
+from .tables import COLUMNS, TABLES
 from .tickets import ticket_rows, tickets
 from .truth import ground_truth
 from .working_days import ORIGIN, Run, previous_month
@@ -76,8 +80,12 @@ def _check_config(cfg: Config) -> None:
 
 
 def generate(out: Path, *, seed: int = 7, start: str = "2023-01", end: str = "2024-12", scale: float = 1.0,
-             truth: Path | None = None, cfg: Config | None = None) -> dict:
+             truth: Path | None = None, cfg: Config | None = None, daily: bool = False) -> dict:
     """Write the demo raw data for ``start``..``end`` under ``out`` and the ground truth JSON.
+
+    With ``daily``, the last month comes as day drops (``day_drops``): its tickets, surveys and
+    feedback split by date into ``<out>/<YYYY-MM>/<YYYY-MM-DD>/`` folders, one for every day of
+    the month, and its other tables as month files; the rows are those of the month files.
 
     Returns a summary: months, rows per table, files written and the truth path.
     """
@@ -125,12 +133,19 @@ def generate(out: Path, *, seed: int = 7, start: str = "2023-01", end: str = "20
             "staff": staff_rows(rosters[month]),
             "self_assessment": assessments[month],
         }
+        by_day = daily and month == months[-1]
+        _clear_other_layout(folder, by_day)
         for name, frame in tables.items():
             if name == "feedback_updates" and frame.empty:
                 (folder / f"{name}.csv").unlink(missing_ok=True)  # an optional file: no rows, no file
                 continue
-            write_csv(frame, folder / f"{name}.csv", COLUMNS[name])
             rows[name] += len(frame)
+            if by_day and name in DAY_TABLES:
+                for day, part in day_drops(name, frame, month).items():
+                    write_csv(part, folder / day / f"{name}.csv", COLUMNS[name])
+                    files += 1
+                continue
+            write_csv(frame, folder / f"{name}.csv", COLUMNS[name])
             files += 1
 
     last_day = parse(months[-1]).last.isoformat()
@@ -141,3 +156,32 @@ def generate(out: Path, *, seed: int = 7, start: str = "2023-01", end: str = "20
                                 ensure_ascii=False) + "\n", encoding="utf-8")
     return {"months": months, "rows": rows, "initiatives": len(registry), "files": files + 1,
             "truth": str(truth), "seed": run.seed, "scale": run.scale}
+
+
+def day_drops(table: str, frame: pd.DataFrame, month: str) -> dict[str, pd.DataFrame]:
+    """``frame`` (a month of ``table``, as written to its month file) split by the date of its
+    row (tickets ``created_at``, surveys ``submitted_at``, feedback ``received_at``): one frame
+    per day of ``month``, ``YYYY-MM-DD`` → rows of that day in the month file's order (a day
+    without rows gets an empty frame, as a daily export writes a file with its header only)."""
+    period = parse(month)
+    days = [(period.start + timedelta(days=i)).isoformat() for i in range((period.last - period.start).days + 1)]
+    dates = frame[contract.TABLES[table].dated_by].astype(str).str[:10].to_numpy() if len(frame) else np.array([], dtype=str)
+    return {day: frame[dates == day] for day in days}
+
+
+def _clear_other_layout(folder: Path, by_day: bool) -> None:
+    """Remove what an earlier demo run left in ``folder`` in the other layout: day folders
+    when the month is written as month files, the day tables' month files when it is written
+    as day drops (a table comes one way or the other, never both)."""
+    if not folder.is_dir():
+        return
+    if by_day:
+        for name in DAY_TABLES:
+            (folder / f"{name}.csv").unlink(missing_ok=True)
+        return
+    for sub in sorted(folder.iterdir()):
+        if sub.is_dir() and len(sub.name) == 10 and sub.name.startswith(folder.name + "-"):
+            for name in DAY_TABLES:
+                (sub / f"{name}.csv").unlink(missing_ok=True)
+            if not any(sub.iterdir()):
+                sub.rmdir()

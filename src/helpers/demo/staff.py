@@ -12,9 +12,9 @@ import pandas as pd
 
 from ..base.config import Config
 from ..base.periods import months_between, parse
+from ..data.rawcsv import fmt_bool
 from . import draws
 from .case import CENTRES
-from .tables import fmt_bool
 from .working_days import ORIGIN, first_working_day, month_index
 
 RAMP = 0.8                # new joiners start this many SD weaker ...

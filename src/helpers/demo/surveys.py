@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..base.periods import parse
+from ..data.rawcsv import fmt_datetime, fmt_int
 from . import draws
 from .case import (
     APPEAL,
@@ -26,7 +27,7 @@ from .case import (
     WALK,
 )
 from .initiatives import COURTESY_CSAT, DIP, DIP_CENTRE, ESERV_CES, ESERV_CSAT, on
-from .tables import fmt_datetime, fmt_int, ids, take
+from .tables import ids, take
 from .working_days import Run, months_since_origin
 
 # Per channel, in CHANNELS order.

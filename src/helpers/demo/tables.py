@@ -1,12 +1,10 @@
 """The tables the demo writes and their text: table names and columns, the internal rows (dicts of
-equal-length arrays), ids, CSV value formatting and writing."""
+equal-length arrays) and ids. Values are formatted and files written by ``data.rawcsv`` (imported from there by each simulator), the one
+raw-CSV writer (the database snapshot uses it too, so the same rows give the same bytes)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 
 TABLES = ("tickets", "surveys", "feedback", "feedback_updates", "staff", "self_assessment")
 COLUMNS = {
@@ -24,23 +22,6 @@ COLUMNS = {
 }
 
 
-def fmt_datetime(seconds: np.ndarray) -> np.ndarray:
-    """``YYYY-MM-DD HH:MM:SS`` from epoch seconds (local time); -1 gives ''."""
-    stamps = seconds.astype("datetime64[s]")
-    text = np.datetime_as_string(stamps, unit="s").astype("U19")
-    text.view(np.uint32).reshape(-1, 19)[:, 10] = ord(" ")
-    return np.where(seconds < 0, "", text)
-
-
-def fmt_bool(values: np.ndarray) -> np.ndarray:
-    return np.where(values, "true", "false")
-
-
-def fmt_int(values: np.ndarray) -> np.ndarray:
-    """Integers as text; negative means null."""
-    return np.where(values < 0, "", values.astype(np.int64).astype(str))
-
-
 def ids(prefix: str, month: str, n: int, width: int) -> np.ndarray:
     numbers = np.strings.zfill(np.arange(1, n + 1).astype(str), width)
     return np.strings.add(f"{prefix}{month[2:4]}{month[5:7]}-", numbers)
@@ -49,8 +30,3 @@ def ids(prefix: str, month: str, n: int, width: int) -> np.ndarray:
 def take(rows: dict, index: np.ndarray) -> dict:
     """The same rows (a dict of equal-length arrays) at ``index``."""
     return {k: v[index] for k, v in rows.items()}
-
-
-def write_csv(frame: pd.DataFrame, path: Path, columns: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame[columns].to_csv(path, index=False, lineterminator="\n", encoding="utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.rawcsv import fmt_bool, fmt_datetime
 from . import draws
 from .case import (
     ABANDONED,
@@ -38,7 +39,7 @@ from .initiatives import (
     WHATSAPP_SHARE,
     on,
 )
-from .tables import fmt_bool, fmt_datetime, ids, take
+from .tables import ids, take
 from .working_days import Run, months_since_origin
 
 # (centre, channel) cells that carry demand, in a fixed order.

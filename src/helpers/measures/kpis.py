@@ -9,8 +9,9 @@ level judges each ticket against its own channel's threshold.
 Definitions (config ``kpi``, printed on the Methods page with ``kpi.version``):
 
 - completion rate = (completed + referred) ÷ (all transactions − no-shows);
-- wait = started_at − created_at, for served tickets on channels with a queue; median and P90
-  (linear interpolation between order statistics, numpy's default);
+- wait = started_at − created_at, for served tickets on channels with a queue; the mean (average
+  speed of answer, ASA, pooled like the mean handle time), the median and P90 (linear
+  interpolation between order statistics, numpy's default);
 - service level = served tickets whose wait is within their channel kind's threshold ÷ served
   tickets (variant ``served_only``), or ÷ (served + abandons that are not short) (variant
   ``offered``); channels without a threshold (self-service) are left out: NaN;
@@ -40,14 +41,14 @@ CALENDAR_KEYS = ("month", "day", "weekday", "hour")
 COUNT_COLUMNS = ["transactions", "completed", "referred", "no_shows", "appointments", "appointment_no_shows", "abandoned",
                  "short_abandons", "offered", "served", "queued_served", "sl_met", "sl_base", "fcr_known",
                  "fcr_yes", "digital", "assisted_digital"]
-KPI_COLUMNS = ["completion_rate", "wait_p50", "wait_p90", "service_level", "handle_mean", "abandonment",
+KPI_COLUMNS = ["completion_rate", "wait_mean", "wait_p50", "wait_p90", "service_level", "handle_mean", "abandonment",
                "no_show_rate", "fcr", "virtual_share"]
 # Which direction is better, for comparisons and alerts.
 HIGHER_IS_BETTER = {"completion_rate": True, "service_level": True, "fcr": True, "virtual_share": True,
-                    "wait_p50": False, "wait_p90": False, "handle_mean": False, "abandonment": False,
-                    "no_show_rate": False}
+                    "wait_mean": False, "wait_p50": False, "wait_p90": False, "handle_mean": False,
+                    "abandonment": False, "no_show_rate": False}
 SHARE_KPIS = ("completion_rate", "service_level", "abandonment", "no_show_rate", "fcr", "virtual_share")
-DURATION_KPIS = ("wait_p50", "wait_p90", "handle_mean")
+DURATION_KPIS = ("wait_mean", "wait_p50", "wait_p90", "handle_mean")
 # The ticket columns every KPI above needs (``store.load(..., columns=TICKET_COLUMNS)``): the
 # channels chapter and the daily report load exactly these.
 TICKET_COLUMNS = ["centre_id", "channel_id", "service_id", "created_at", "booked", "called_at", "started_at",
@@ -251,6 +252,7 @@ def kpi_table(tickets: pd.DataFrame, by: list[str], st: KpiSettings) -> pd.DataF
         grouped = m.groupby(by, observed=True, sort=True)
         counts = grouped[COUNT_COLUMNS].sum()
         durations = pd.DataFrame({
+            "wait_mean": grouped["wait"].mean(),
             "wait_p50": grouped["wait"].quantile(0.5),
             "wait_p90": grouped["wait"].quantile(0.9),
             "handle_mean": grouped["handle"].mean(),
@@ -258,6 +260,7 @@ def kpi_table(tickets: pd.DataFrame, by: list[str], st: KpiSettings) -> pd.DataF
         out = counts.join(durations).reset_index()
     else:
         counts = m[COUNT_COLUMNS].sum().to_frame().T
+        counts["wait_mean"] = m["wait"].mean() if m["wait"].notna().any() else np.nan
         counts["wait_p50"] = m["wait"].quantile(0.5) if m["wait"].notna().any() else np.nan
         counts["wait_p90"] = m["wait"].quantile(0.9) if m["wait"].notna().any() else np.nan
         counts["handle_mean"] = m["handle"].mean() if m["handle"].notna().any() else np.nan
@@ -302,11 +305,11 @@ def digital_take_up(tickets: pd.DataFrame, virtual_channels: list[str], assisted
 
 # --- a month against its history (the channels chapter) ----------------------------------------
 
-SUMMARY_METRICS = ["transactions", "completion_rate", "wait_p50", "wait_p90", "service_level", "handle_mean",
-                   "abandonment", "no_show_rate", "fcr", "virtual_share"]
+SUMMARY_METRICS = ["transactions", "completion_rate", "wait_mean", "wait_p50", "wait_p90", "service_level",
+                   "handle_mean", "abandonment", "no_show_rate", "fcr", "virtual_share"]
 TREND_METRICS = ["transactions", "service_level", "wait_p90", "abandonment", "handle_mean", "completion_rate"]
-SHOWN_COLUMNS = ["transactions", "completion_rate", "wait_p50", "wait_p90", "service_level", "abandonment",
-                 "handle_mean", "no_show_rate", "fcr", "virtual_share"]
+SHOWN_COLUMNS = ["transactions", "completion_rate", "wait_mean", "wait_p50", "wait_p90", "service_level",
+                 "abandonment", "handle_mean", "no_show_rate", "fcr", "virtual_share"]
 SUMMARY_COLUMNS = ["metric", "value", "previous", "last_year", "change_year", "mean_12m", "low_12m", "high_12m",
                    "target"]
 

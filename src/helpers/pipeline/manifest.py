@@ -30,10 +30,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from ..base.config import load_config
+from ..base.config import load_config, parse_period
 from ..base.files import canonical_json, sha256_bytes, sha256_file, write_atomic
 from ..base.paths import CODE_ROOT, get_paths
-from ..base.periods import PeriodError, parse
+from ..base.periods import PeriodError
 from ..data import store
 
 MANIFEST_NAME = "manifest.json"
@@ -93,9 +93,9 @@ def _later_catalogues(period: str, root) -> set[str]:
     try:
         cfg = load_config(root)
         entries = cfg.catalogues
+        month = parse_period(period, root).month
     except Exception:  # a broken config is hashed whole; the run itself will report it
         return set()
-    month = parse(period).month
     rel = lambda e: f"config/{Path(str(e['file'])).as_posix()}"  # noqa: E731
     early = {rel(e) for e in entries if e["effective_from"] <= month}
     return {rel(e) for e in entries if e["effective_from"] > month} - early
@@ -136,7 +136,7 @@ def fingerprint(period: str, root=None) -> dict:
     (``store.inputs`` lists months ≤ the period's only), nor is the git commit: committing
     unchanged code must not force a rerun.
     """
-    label = parse(period).label
+    label = parse_period(period, root).label
     return {
         "period": label,
         "inputs": sorted(period_inputs(label, root), key=lambda r: r["path"]),
@@ -325,7 +325,7 @@ def _languages(params: Mapping, outputs: Mapping) -> list[str]:
 def build_manifest(period: str, root=None, params: Mapping | None = None, outputs_dir=None) -> dict:
     """The manifest of a finished run as a dict (see ``write_manifest``)."""
     paths = get_paths(root)
-    p = parse(period)
+    p = parse_period(period, paths.root)
     outputs_dir = Path(outputs_dir) if outputs_dir is not None else paths.period_reports(p.label)
     params = dict(params or {})
     outputs = output_hashes(outputs_dir, roots=[paths.root])
@@ -356,7 +356,8 @@ def write_manifest(period: str, root=None, params: Mapping | None = None, output
     give the same bytes apart from ``volatile``.
     """
     paths = get_paths(root)
-    outputs_dir = Path(outputs_dir) if outputs_dir is not None else paths.period_reports(parse(period).label)
+    label = parse_period(period, paths.root).label
+    outputs_dir = Path(outputs_dir) if outputs_dir is not None else paths.period_reports(label)
     manifest = build_manifest(period, paths.root, params, outputs_dir)
     target = outputs_dir / MANIFEST_NAME
     write_atomic(target, canonical_json(manifest))
@@ -365,7 +366,7 @@ def write_manifest(period: str, root=None, params: Mapping | None = None, output
 
 def read_manifest(period: str, root=None) -> dict | None:
     """The period's manifest as a dict, or None when it has none; ``ManifestError`` when unreadable."""
-    return read_manifest_file(get_paths(root).period_reports(parse(period).label) / MANIFEST_NAME)
+    return read_manifest_file(get_paths(root).period_reports(parse_period(period, root).label) / MANIFEST_NAME)
 
 
 def read_manifest_file(path: str | os.PathLike) -> dict | None:
@@ -387,8 +388,10 @@ def published_periods(root=None) -> list[str]:
     """Periods with a manifest under ``reports/``, in period order (by start, then end)."""
     found = []
     for path in get_paths(root).reports.glob(f"*/{MANIFEST_NAME}"):
+        if not path.is_file():
+            continue
         try:
-            found.append(parse(path.parent.name))
+            found.append(parse_period(path.parent.name, root))
         except PeriodError:
             continue
     return [p.label for p in sorted(found)]
@@ -415,7 +418,7 @@ def audit_summary(root=None) -> list[dict]:
     """
     rows = []
     for label in published_periods(root):
-        p = parse(label)
+        p = parse_period(label, root)
         m = read_manifest(label, root)
         inputs = m.get("inputs", [])
         code = m.get("code") or {}

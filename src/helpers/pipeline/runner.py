@@ -8,10 +8,10 @@ For each period the runner:
    and that the values are valid;
 3. skips the period when its fingerprint (inputs, config, code, lock) equals the one in its
    manifest, unless forced;
-4. executes every notebook in every language in a staging folder under ``reports/``, with
-   the data root as working directory and a fixed environment (``SOURCE_DATE_EPOCH``,
-   ``PYTHONHASHSEED=0``, ``MPLBACKEND=Agg``); notebooks write their tables and figures into
-   the same staging folder through ``GOLDBOOK_REPORTS``;
+4. executes every notebook in every language in a staging folder under ``reports/``
+   (``pipeline.kernel``: the data root as working directory, a fixed environment with
+   ``SOURCE_DATE_EPOCH``, ``PYTHONHASHSEED=0``, ``MPLBACKEND=Agg``); notebooks write their
+   tables and figures into the same staging folder through ``GOLDBOOK_REPORTS``;
 5. writes the manifest, then swaps the staged folder into ``reports/<period>/``.
 
 A failing cell fails the period with one message naming the notebook, the cell and the error;
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import ast
 import json
-import logging
 import os
 import shutil
 import sys
@@ -38,86 +37,21 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-import nbformat
-import papermill
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.exceptions import PapermillExecutionError
-from papermill.utils import remove_args
-
+from ..base.config import load_config, parse_period
 from ..base.files import swap_dir
-from ..base.messages import LANGS, LanguageError, check_lang, render_markdown
-from ..base.paths import CODE_ROOT, REPORTS_ENV, get_paths
-from ..base.periods import KINDS, Period, PeriodError, parse
+from ..base.messages import LANGS, LanguageError, check_lang
+from ..base.paths import CODE_ROOT, get_paths
+from ..base.periods import KINDS, Period, PeriodError, parse, week_of
 from ..data import store
 from . import manifest
+from .jobs import Group, Job, RunError, RunResult
 
 PARAMETERS = ("period", "lang", "root")   # what the runner injects, and all it injects
-KERNEL = "python3"
 STAGING_PREFIX = ".staging-"
 FAILED_DIR = ".failed"
-CELL_TIMEOUT_S = 1200
-
-
-class RunError(Exception):
-    """A run that cannot start: bad period or language, a notebook without a proper
-    parameters cell, or no processed data. The message is meant for the user as is."""
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What happened to one period: ``published``, ``skipped`` (unchanged) or ``failed``."""
-
-    period: str
-    status: str
-    outputs: tuple[str, ...] = ()     # executed notebooks, relative to the data root
-    seconds: float = 0.0
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
-
-    def report(self) -> str:
-        return self.message
-
-
-@dataclass(frozen=True)
-class Job:
-    """One notebook, one period, one language."""
-
-    index: int           # its number in the run's progress count
-    total: int
-    period: str
-    lang: str
-    template: Path       # the notebook template
-    output: Path         # the executed notebook, in staging
-    params_cell: int     # index of the template's parameters cell
-
-
-@dataclass(frozen=True)
-class Group:
-    """The notebooks of one period in one language, run in order in one kernel."""
-
-    period: str
-    lang: str
-    root: Path
-    reports_base: Path   # GOLDBOOK_REPORTS for the kernel: the staging folder
-    jobs: tuple[Job, ...]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    job: Job
-    ok: bool
-    seconds: float
-    error: str = ""
 
 
 @dataclass
@@ -199,12 +133,13 @@ def check_parameters(path: Path) -> int:
     return index
 
 
-def check_period(period: str) -> Period:
-    """The parsed period; the runner injects it as a string, so papermill never guesses a type."""
+def check_period(period: str, root: str | os.PathLike | None = None) -> Period:
+    """The parsed period (a week with the first day of the week configured under ``root``); the
+    runner injects its label as a string, so papermill never guesses a type."""
     if not isinstance(period, str):
         raise RunError(f"period must be a string such as '2024-03', not {period!r}")
     try:
-        return parse(period)
+        return parse_period(period, root)
     except PeriodError as exc:
         raise RunError(str(exc)) from None
 
@@ -226,7 +161,8 @@ def latest_day_with_tickets(month: str, root: str | os.PathLike | None = None) -
 
 def all_periods(root: str | os.PathLike | None = None) -> list[str]:
     """What ``run --all`` runs: every processed month, each year with a processed month, the
-    latest ISO week fully inside the processed months, and the latest day with tickets.
+    latest week (from the configured first day of the week) fully inside the processed months,
+    and the latest day with tickets.
 
     A week counts only when all its months are processed, so a week report never changes
     when the next month arrives.
@@ -237,7 +173,7 @@ def all_periods(root: str | os.PathLike | None = None) -> list[str]:
     periods = list(months) + sorted({m[:4] for m in months})
     have = set(months)
     last = parse(months[-1]).last
-    week = parse(f"{last:%G-W%V}")
+    week = week_of(last, load_config(root).week_starts)
     while (not set(week.months) <= have or week.last > last) and week.start >= parse(months[0]).start:
         week = week.previous()
     if set(week.months) <= have and week.last <= last:
@@ -258,220 +194,6 @@ def _check_data(period: Period, months: set[str]) -> None:
         raise RunError(f"{period.label} needs processed data for {', '.join(missing)}: "
                        f"run `goldbook ingest {missing[0]}` first")
 
-
-# --- up to date? -------------------------------------------------------------------------------
-
-# --- the kernel's environment ------------------------------------------------------------------
-
-def source_date_epoch(period: Period) -> int:
-    """The period's last day at 00:00 UTC: a fixed, meaningful stamp for anything that dates output."""
-    return int(datetime(period.last.year, period.last.month, period.last.day, tzinfo=timezone.utc).timestamp())
-
-
-def kernel_env(period: Period, root: Path, reports_base: Path) -> dict[str, str]:
-    """The variables set for the notebook's kernel, on top of the runner's own environment."""
-    return {
-        "GOLDBOOK_ROOT": str(root),
-        REPORTS_ENV: str(reports_base),
-        "SOURCE_DATE_EPOCH": str(source_date_epoch(period)),
-        "PYTHONHASHSEED": "0",
-        "MPLBACKEND": "Agg",
-        "PYTHONUTF8": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "JUPYTER_PLATFORM_DIRS": "1",
-    }
-
-
-# --- executing a group in one kernel -----------------------------------------------------------
-
-# Between two notebooks in one kernel: forget every name, close every figure, restore matplotlib's
-# settings as loaded at start-up, and number cells from 1 again, so each notebook runs as it
-# would in a fresh kernel.
-_RESET = (
-    "get_ipython().run_line_magic('reset', '-f')\n"
-    "import matplotlib as __mpl, matplotlib.pyplot as __plt\n"
-    "__plt.close('all'); __mpl.rc_file_defaults(); del __mpl, __plt\n"
-    "get_ipython().execution_count = 1\n"
-)
-
-
-def _engine():
-    """A papermill engine that runs a notebook in a kernel the runner started (and keeps)."""
-    class SharedKernelEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            client = PapermillNotebookClient(
-                nb_man, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
-                log=logging.getLogger("papermill"), log_output=log_output, stdout_file=stdout_file,
-                stderr_file=stderr_file, **kwargs)
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:  # the kernel stays; this notebook's channels go
-                    client.kc.stop_channels()
-
-    papermill_engines.register("goldbook", SharedKernelEngine)
-    return "goldbook"
-
-
-def _start_kernel(group: Group, log):
-    # no kernel folders searched: "python3" is then ipykernel's own spec, this very interpreter,
-    # whatever kernels the user has installed elsewhere
-    specs = KernelSpecManager(kernel_dirs=[])
-    km = KernelManager(kernel_name=KERNEL, kernel_spec_manager=specs,
-                       client_class="jupyter_client.asynchronous.AsyncKernelClient")
-    env = {**os.environ, **kernel_env(parse(group.period), group.root, group.reports_base)}
-    # the kernel's own stderr (start-up notices, crashes) goes to a log, not the user's terminal
-    # no input history: nothing written under the user's home, and cell numbers can restart at 1
-    km.start_kernel(cwd=str(group.root), env=env, stdout=log, stderr=log,
-                    extra_arguments=["--HistoryManager.enabled=False"])
-    return km
-
-
-def _reset(km) -> None:
-    kc = km.blocking_client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=120)
-        reply = kc.execute_interactive(_RESET, store_history=False, timeout=120, output_hook=lambda msg: None)
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"could not reset the kernel between notebooks: {reply['content'].get('evalue')}")
-    finally:
-        kc.stop_channels()
-
-
-def execute_group(group: Group, progress: Callable[[str], None],
-                  abandon: threading.Event | None = None) -> list[Outcome]:
-    """Run the group's notebooks in order in one kernel; stop at the first failure, or before
-    the next notebook once ``abandon`` is set (the period failed in the other language).
-
-    Returns one Outcome per notebook that ran. Never raises for a notebook's own failure.
-    """
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    engine = _engine()
-    outcomes: list[Outcome] = []
-    log_path = group.reports_base / f".kernel-{group.period}-{group.lang}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w", encoding="utf-8") as log:
-        started = time.monotonic()
-        try:
-            km = _start_kernel(group, log)
-        except Exception as exc:  # noqa: BLE001 - reported as the first notebook's failure
-            job = group.jobs[0]
-            return [Outcome(job, False, time.monotonic() - started, f"{_where(job)}: the kernel did not start: {exc}")]
-        try:
-            for i, job in enumerate(group.jobs):
-                if abandon is not None and abandon.is_set():
-                    break
-                progress(f"[{job.index}/{job.total}] {job.period} {job.lang} {job.template.stem}: started")
-                outcome = _execute_one(job, km, engine, group.root, reset=i > 0)
-                outcomes.append(outcome)
-                verdict = "done in" if outcome.ok else "FAILED after"
-                progress(f"[{job.index}/{job.total}] {job.period} {job.lang} {job.template.stem}: "
-                         f"{verdict} {outcome.seconds:.1f} s")
-                if not outcome.ok:
-                    break
-        finally:
-            km.shutdown_kernel(now=False)
-    return outcomes
-
-
-def _execute_one(job: Job, km, engine: str, root: Path, reset: bool) -> Outcome:
-    started = time.monotonic()
-    job.output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if reset:
-            _reset(km)
-        papermill.execute_notebook(
-            localised(job), str(job.output),
-            parameters={"period": job.period, "lang": job.lang, "root": "."},
-            engine_name=engine, km=km, kernel_name=KERNEL, progress_bar=False, log_output=False,
-            request_save_on_cell_execute=False, start_timeout=120,
-            execution_timeout=CELL_TIMEOUT_S, record_timing=False,
-        )
-        finish(job, root)
-    except PapermillExecutionError as exc:
-        return Outcome(job, False, time.monotonic() - started, _cell_failure(job, exc))
-    except RunError as exc:
-        return Outcome(job, False, time.monotonic() - started, str(exc))
-    except Exception as exc:  # noqa: BLE001 - kernel died, timed out, could not reset
-        text = str(exc).strip().splitlines()
-        detail = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-        return Outcome(job, False, time.monotonic() - started, f"{_where(job)} stopped: {detail}")
-    return Outcome(job, True, time.monotonic() - started)
-
-
-def localised(job: Job):
-    """The template with its markdown cells in the job's language (``{{ key }}`` from the catalogue)."""
-    nb = nbformat.read(str(job.template), as_version=4)
-    period = parse(job.period)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = render_markdown(cell.source, job.lang, period)
-    return nb
-
-
-def _where(job: Job) -> str:
-    return f"notebooks/{job.template.name} ({job.lang})"
-
-
-def _cell(job: Job, executed_index: int, source: str) -> str:
-    """A cell as the author knows it: its number in the template and its first line of code.
-
-    ``executed_index`` counts the executed notebook, which has papermill's injected cell right
-    after the parameters cell.
-    """
-    injected = job.params_cell + 1
-    if executed_index == injected:
-        return "the injected parameters cell"
-    number = executed_index if executed_index > injected else executed_index + 1
-    first = next((line.strip() for line in str(source).splitlines()
-                  if line.strip() and not line.strip().startswith("# NBVAL")), "")
-    return f"cell {number} `{first[:80]}`"
-
-
-def _cell_failure(job: Job, exc) -> str:
-    """One line: notebook, cell, error (exception type and first line of its message)."""
-    evalue = str(exc.evalue).strip().splitlines()
-    error = f"{exc.ename}: {evalue[0]}" if evalue and evalue[0] else exc.ename
-    return f"{_where(job)}, {_cell(job, exc.cell_index, exc.source)}: {error}"
-
-
-def finish(job: Job, root: Path) -> None:
-    """Make an executed notebook ready for readers, in place.
-
-    Hides the parameters cells, marks Arabic pages right-to-left, records period and language
-    for the book, makes papermill's paths relative, and refuses a page that shows an absolute
-    path of this machine.
-    """
-    nb = nbformat.read(str(job.output), as_version=4)
-    for cell in nb.cells:
-        tags = cell.metadata.get("tags", [])
-        if ("parameters" in tags or "injected-parameters" in tags) and "remove-input" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-input"]
-    nb.metadata.setdefault("goldbook", {}).update({"period": job.period, "lang": job.lang})
-    nb.metadata["myst"] = {"html_meta": {"page-dir": "rtl" if job.lang == "ar" else "ltr", "language": job.lang}}
-    name = job.template.name
-    pm = nb.metadata.get("papermill", {})
-    pm["input_path"] = f"notebooks/{name}"
-    pm["output_path"] = f"reports/{job.period}/{job.lang}/{name}"
-    _refuse_absolute_paths(nb, job, root)
-    nbformat.write(nb, str(job.output))
-
-
-def _refuse_absolute_paths(nb, job: Job, root: Path) -> None:
-    needles = sorted({str(root), str(CODE_ROOT), str(Path(sys.prefix))}, key=len, reverse=True)
-    for i, cell in enumerate(nb.cells):
-        text = json.dumps([cell.get("source", ""), cell.get("outputs", [])], ensure_ascii=False)
-        for needle in needles:
-            if needle in text or needle.replace("/", "\\/") in text:
-                raise RunError(f"{_where(job)}, {_cell(job, i, cell.get('source', ''))}: it shows an absolute "
-                               f"path of this machine ({needle}); pages must not")
-
-
-# --- orchestration -----------------------------------------------------------------------------
 
 def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
@@ -519,10 +241,10 @@ def run_periods(periods: Iterable[str], root: str | os.PathLike | None = None, l
             check_lang(lang)
         except LanguageError as exc:  # a run request's problem: reported as the run's own error
             raise RunError(str(exc)) from None
-    parsed = list({p.label: p for p in map(check_period, periods)}.values())
-    labels = [p.label for p in parsed]
     if not (paths.config / "entity.yaml").exists():
         raise RunError(f"no config/entity.yaml under the data root {paths.rel(root) or root}")
+    parsed = list({p.label: p for p in (check_period(p, root) for p in periods)}.values())
+    labels = [p.label for p in parsed]
 
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else paths.notebooks
     by_kind = {kind: discover(kind, nb_dir) for kind in {p.kind for p in parsed}}
@@ -559,6 +281,10 @@ def run_periods(periods: Iterable[str], root: str | os.PathLike | None = None, l
 
 def _execute_all(todo: list[_PeriodRun], root: Path, base: Path, langs: tuple[str, ...], jobs: int,
                  params_cells: dict[Path, int], progress, results: dict[str, RunResult]) -> None:
+    # papermill and jupyter_client take about half a second to import: only a run with notebooks
+    # to execute pays it (a run with nothing to do, `status` and verify's ingest child do not)
+    from . import kernel
+
     total = sum(len(run.notebooks) for run in todo) * len(langs)
     groups: list[tuple[_PeriodRun, Group]] = []
     index = 0
@@ -567,9 +293,9 @@ def _execute_all(todo: list[_PeriodRun], root: Path, base: Path, langs: tuple[st
             members = []
             for nb in run.notebooks:
                 index += 1
-                members.append(Job(index, total, run.period.label, lang, nb, run.staged / lang / nb.name,
+                members.append(Job(index, total, run.period, lang, nb, run.staged / lang / nb.name,
                                    params_cells[nb]))
-            groups.append((run, Group(run.period.label, lang, root, base, tuple(members))))
+            groups.append((run, Group(run.period, lang, root, base, tuple(members))))
     lock = threading.Lock()
 
     def say(line: str) -> None:
@@ -582,7 +308,7 @@ def _execute_all(todo: list[_PeriodRun], root: Path, base: Path, langs: tuple[st
             for run, group in groups:
                 if not run.started:
                     run.started = time.monotonic()
-                future = pool.submit(execute_group, group, say, run.abandon)
+                future = pool.submit(kernel.execute_group, group, say, run.abandon)
                 run.futures.append(future)
                 owner[future] = run
             pending = set(owner)

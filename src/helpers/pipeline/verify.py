@@ -8,8 +8,8 @@ period's notebooks with the runner (``rebuild``) and compares every output with 
 
 from __future__ import annotations
 
+import calendar
 import multiprocessing
-import os
 import re
 import shutil
 import tempfile
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from ..base.config import parse_period
 from ..base.files import sha256_file
 from ..base.paths import CODE_ROOT, get_paths
-from ..base.periods import parse
-from ..data import ingest
+from ..data import ingest, store
 from . import runner
 from .manifest import (
     LOCK_FILE,
@@ -198,7 +198,7 @@ def raw_file_inputs(manifest: Mapping, root=None) -> list[dict]:
 def months_read(period: str, root=None) -> list[str]:
     """Raw month folders (``YYYY-MM``) that period ``period`` may read: every month up to its own."""
     raw = get_paths(root).raw
-    last = parse(period).month
+    last = parse_period(period, root).month
     if not raw.exists():
         return []
     return sorted(d.name for d in raw.iterdir() if d.is_dir() and _MONTH_DIR.match(d.name) and d.name <= last)
@@ -208,8 +208,10 @@ def stage_sources(period: str, src_root, dest_root) -> None:
     """Copy into ``dest_root`` what a clean rebuild of ``period`` starts from.
 
     ``config/``, the top-level raw files (registries, README) and every raw month folder up to
-    the period's month, as they are now: a corrected or added file shows up in the rebuild. No
-    processed store, no reports.
+    the period's month, as they are now: a corrected or added file shows up in the rebuild. Of
+    a month of day drops that the period ends inside (``staged_month``), only the roster and
+    the day drops up to the period's last day: a later drop or a month-end file is not what the
+    period read. No processed store, no reports.
     """
     src, dest = get_paths(src_root), get_paths(dest_root)
     shutil.copytree(src.config, dest.config, ignore=shutil.ignore_patterns(".*", "__pycache__"))
@@ -218,11 +220,35 @@ def stage_sources(period: str, src_root, dest_root) -> None:
         for f in sorted(src.raw.iterdir()):
             if f.is_file() and not f.name.startswith("."):
                 shutil.copy2(f, dest.raw / f.name)
+    last = f"{parse_period(period, src.root).last:%Y-%m-%d}"
     for month in months_read(period, src.root):
-        shutil.copytree(src.month_raw(month), dest.month_raw(month), ignore=shutil.ignore_patterns(".*"))
+        shutil.copytree(src.month_raw(month), dest.month_raw(month),
+                        ignore=lambda folder, names, m=month: staged_month(m, last, folder, names))
     # the lock travels for reference: the code (and its lock) come from the checkout
     if (CODE_ROOT / LOCK_FILE).exists():
         shutil.copy2(CODE_ROOT / LOCK_FILE, dest.root / LOCK_FILE)
+
+
+def staged_month(month: str, last: str, folder: str, names: list[str]) -> set[str]:
+    """What ``stage_sources`` leaves out of ``folder`` (a raw month folder or one of its day
+    folders) for a period whose last day is ``last`` (``YYYY-MM-DD``): hidden files always; and
+    when ``folder`` is the month folder of a month of day drops that does not end by ``last``,
+    the day drops after ``last`` and every month file but the roster's (a ``shutil.copytree``
+    ignore function)."""
+    left_out = {n for n in names if n.startswith(".")}
+    if Path(folder).name != month:
+        return left_out
+    days = [n for n in names if store.DAY_RE.match(n) and (Path(folder) / n).is_dir()]
+    if not days or last >= _month_last_day(month):
+        return left_out
+    left_out |= {d for d in days if d > last}
+    left_out |= {n for n in names if (Path(folder) / n).is_file() and Path(n).stem != store.ROSTER}
+    return left_out
+
+
+def _month_last_day(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}"
 
 
 def _ingest_in_order(months: Sequence[str], root) -> str | None:
@@ -242,7 +268,7 @@ def _split(months: Sequence[str], root) -> int:
     starts a fresh interpreter, worth about one average month.
     """
     raw = get_paths(root).raw
-    sizes = [sum(f.stat().st_size for f in (raw / m).iterdir() if f.is_file()) for m in months]
+    sizes = [sum(f.stat().st_size for f in (raw / m).rglob("*") if f.is_file()) for m in months]
     costs, before = [], 0
     for size in sizes:
         costs.append(size + 0.06 * before)
@@ -262,16 +288,6 @@ def _same_month(a: Path, b: Path) -> bool:
     def listing(folder: Path) -> dict[str, str]:
         return {p.relative_to(folder).as_posix(): sha256_file(p) for p in folder.rglob("*") if p.is_file()}
     return a.is_dir() and b.is_dir() and listing(a) == listing(b)
-
-
-def _link_tree(src: Path, dest: Path) -> None:
-    """Copy a folder by hard links where the file system allows (the raw files are only read)."""
-    def link(a, b):
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
-    shutil.copytree(src, dest, copy_function=link)
 
 
 def ingest_clean(work_root, hint_root=None, notes: list | None = None) -> None:
@@ -307,7 +323,7 @@ def ingest_clean(work_root, hint_root=None, notes: list | None = None) -> None:
             if f.is_file():
                 shutil.copy2(f, side.raw / f.name)
         for m in tail:
-            _link_tree(work.month_raw(m), side.month_raw(m))
+            ingest.link_tree(work.month_raw(m), side.month_raw(m))  # raw files are only read
         for m in head:  # the guess: what the earlier months should rebuild to
             shutil.copytree(hint.processed / m, side.processed / m)
 
@@ -373,7 +389,7 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
     the temporary root in place for inspection; ``work_root`` chooses it (empty or absent).
     """
     paths = get_paths(root)
-    label = parse(period).label
+    label = parse_period(period, paths.root).label
     result = VerifyResult(period=label)
     if manifest is not None:
         if not Path(manifest).is_file():

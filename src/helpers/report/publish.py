@@ -15,11 +15,12 @@ import pandas as pd
 from IPython.display import HTML, SVG, Markdown, display
 
 from ..base import messages, plots
-from ..base.config import load_config
+from ..base.config import load_config, parse_period
 from ..base.files import write_atomic
 from ..base.messages import escape_markdown
 from ..base.paths import get_paths
-from ..base.periods import Period, parse
+from ..base.periods import Period
+from ..data import store
 
 __all__ = ["ID_COLUMNS", "Report", "table_csv"]
 
@@ -32,6 +33,8 @@ ID_COLUMNS = {
     "owner": "departments",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+# The table whose "not provided" sentence stands for another's (feedback_updates goes with feedback).
+_SENTENCE_OF = {"feedback_updates": "feedback"}
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:
@@ -43,9 +46,9 @@ class Report:
     """One notebook's view of one period in one language."""
 
     def __init__(self, period: str | Period, lang: str, root: str | os.PathLike = ".", notebook: str = "report"):
-        self.period = period if isinstance(period, Period) else parse(str(period))
-        self.lang = messages.check_lang(lang)
         self.paths = get_paths(root)
+        self.period = parse_period(period, self.paths.root)   # a week from the entity's first day
+        self.lang = messages.check_lang(lang)
         self.cfg = load_config(self.paths.root)
         self.notebook = notebook
         plots.apply_style()
@@ -70,6 +73,51 @@ class Report:
         if not sentences:
             return
         display(Markdown("\n\n".join(sentences)))
+
+    # --- tables the entity may not provide ------------------------------------------------
+    def provided(self, table: str) -> bool:
+        """Whether the entity provides month table ``table`` (``store.provided``: tickets and staff
+        always; surveys, feedback and self_assessment as ``tables:`` in config/entity.yaml declares)."""
+        return store.provided(table, self.paths.root)
+
+    @property
+    def provided_tables(self) -> tuple[str, ...]:
+        """The month tables the entity provides (``store.provided_tables``), for a chapter function
+        that leaves out the parts of a section made from the others."""
+        return store.provided_tables(self.paths.root)
+
+    def missing(self, *tables: str) -> list[str]:
+        """The catalogue sentence ``data.not_provided.<table>`` ("No self-assessment was provided
+        this month.") for each of ``tables`` the entity does not provide, in order and once each
+        (feedback_updates goes with feedback); [] when it provides them all."""
+        when = self.t(f"data.when.{self.period.kind}")
+        out = []
+        for table in tables:
+            if self.provided(table):
+                continue
+            sentence = self.t(f"data.not_provided.{_SENTENCE_OF.get(table, table)}", when=when)
+            if sentence not in out:
+                out.append(sentence)
+        return out
+
+    def needs(self, *tables: str) -> bool:
+        """Whether the entity provides every one of ``tables``; for each it does not, display the
+        one sentence saying so (``missing``).
+
+        A section that means nothing without them runs under ``if rep.needs(...):``, so that no
+        table, figure or number is made from data that was never provided and the reader gets the
+        sentence instead. Called on its own, it says what a section shown in part leaves out.
+        """
+        sentences = self.missing(*tables)
+        self.lines(sentences)
+        return not sentences
+
+    def needs_any(self, *tables: str) -> bool:
+        """As ``needs``, for a section that can be shown from any one of ``tables`` (e.g. comment
+        themes from surveys or feedback): says which are not provided, and returns whether at least
+        one is."""
+        self.lines(self.missing(*tables))
+        return any(self.provided(table) for table in tables)
 
     def labels(self, key: str) -> dict[str, str]:
         """``{id: display name}`` for every configured item of ``key`` (``centres``, ``channels`` …)."""

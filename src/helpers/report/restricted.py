@@ -19,11 +19,11 @@ import os
 
 import pandas as pd
 
-from ..base.config import load_config
+from ..base.config import load_config, parse_period
 from ..base.files import write_atomic
 from ..base.messages import LANGS
 from ..base.paths import get_paths
-from ..base.periods import Period, parse
+from ..base.periods import Period
 from ..chapters import recognition, recognition_view
 from .publish import table_csv
 
@@ -37,8 +37,8 @@ def write_review(review: recognition.Review, period: str | Period, root: str | o
 
     Returns the number of staff with a personal summary. Nothing here goes to ``reports/``.
     """
-    p = period if isinstance(period, Period) else parse(str(period))
     paths = get_paths(root)
+    p = parse_period(period, paths.root)
     cfg = load_config(paths.root)
     folder = paths.restricted / p.label
     st = review.settings
