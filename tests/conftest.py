@@ -6,6 +6,9 @@
 - ``demo_run``: a separate copy of that root after ``goldbook run --all`` (every notebook that
   serves the demo's periods, both languages). Read-only too.
 - ``demo_copy``: a private, writable copy of ``demo_root`` for one test.
+- ``daily_base`` / ``daily``: the same demo with its last month as day drops (only 2024-01
+  ingested), read-only, and a private copy of it for one test.
+- ``chromium``: Debian's headless chromium, skipped or (in CI) failed when absent.
 - ``postgres_server``: a real PostgreSQL server (Debian's ``postgresql`` package, 15 where
   installed) started for the session on 127.0.0.1 with a free port, password authentication for
   a test role and ``fsync`` off; stopped at the end. Without the package the tests that need it
@@ -76,11 +79,34 @@ def demo_run(tmp_path_factory, demo_root) -> Path:
     return _shared(tmp_path_factory, "demo-run", build)
 
 
+def _private_copy(shared: Path, target: Path) -> Path:
+    shutil.copytree(shared, target, ignore=shutil.ignore_patterns(".ready"))
+    return target
+
+
 @pytest.fixture
 def demo_copy(tmp_path, demo_root) -> Path:
-    target = tmp_path / "demo"
-    shutil.copytree(demo_root, target, ignore=shutil.ignore_patterns(".ready"))
-    return target
+    return _private_copy(demo_root, tmp_path / "demo")
+
+
+def _build_daily(root: Path) -> None:
+    """The demo with its last month (2024-02) as day drops; only 2024-01 ingested."""
+    shutil.copytree(CODE_ROOT / "config", root / "config")
+    demo.generate(get_paths(root).raw, cfg=load_config(root), daily=True, **DEMO)
+    done = ingest.ingest_month("2024-01", root)
+    assert done.ok, done.report()
+
+
+@pytest.fixture(scope="session")
+def daily_base(tmp_path_factory) -> Path:
+    """Read-only: the demo with day drops (``_build_daily``)."""
+    return _shared(tmp_path_factory, "demo-daily", _build_daily)
+
+
+@pytest.fixture
+def daily(tmp_path, daily_base) -> Path:
+    """A private, writable copy of ``daily_base`` for one test."""
+    return _private_copy(daily_base, tmp_path / "daily")
 
 
 # --- a real PostgreSQL server (tests/test_snapshot.py) ----------------------------------------

@@ -15,34 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.base.config import load_config
-from helpers.base.paths import CODE_ROOT, get_paths
+from helpers.base.paths import get_paths
 from helpers.data import contract, ingest, store
-from helpers.demo import generate as demo
 from helpers.pipeline import runner, verify
 
-from conftest import DEMO, _shared
-
 MONTH = "2024-02"
-
-
-def _build_daily(root: Path) -> None:
-    shutil.copytree(CODE_ROOT / "config", root / "config")
-    demo.generate(get_paths(root).raw, cfg=load_config(root), daily=True, **DEMO)
-    done = ingest.ingest_month("2024-01", root)
-    assert done.ok, done.report()
-
-
-@pytest.fixture(scope="session")
-def daily_base(tmp_path_factory) -> Path:
-    return _shared(tmp_path_factory, "demo-daily", _build_daily)
-
-
-@pytest.fixture
-def daily(tmp_path, daily_base) -> Path:
-    target = tmp_path / "daily"
-    shutil.copytree(daily_base, target, ignore=shutil.ignore_patterns(".ready"))
-    return target
 
 
 def _sha256_tree(folder: Path) -> dict[str, str]:
