@@ -15,7 +15,7 @@ import yaml
 
 from helpers.base import config as config_module
 from helpers.base.paths import CODE_ROOT
-from helpers.data import contract, ingest, store
+from helpers.data import contract, ingest, ingest_report, readers, store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 
@@ -458,9 +458,9 @@ CSV_CASES = {
 def test_the_fast_csv_reader_gives_what_pandas_gives(tmp_path, monkeypatch, name):
     path = tmp_path / f"{name}.csv"
     path.write_bytes(CSV_CASES[name].encode("utf-8"))
-    fast = ingest._read_csv(path, "x.csv")
-    monkeypatch.setattr(ingest, "_read_csv_fast", lambda path: None)
-    slow = ingest._read_csv(path, "x.csv")
+    fast = readers.read_csv(path, "x.csv")
+    monkeypatch.setattr(readers, "read_csv_fast", lambda path: None)
+    slow = readers.read_csv(path, "x.csv")
     assert fast[0] == slow[0] and fast[2] == slow[2]
     if slow[1] is None:
         assert fast[1] is None
@@ -472,9 +472,9 @@ def test_the_fast_csv_reader_reads_the_plain_files_and_leaves_the_rest(tmp_path)
     plain, latin = tmp_path / "plain.csv", tmp_path / "latin.csv"
     plain.write_text("a,b\n1,2\n", encoding="utf-8")
     latin.write_bytes("a,b\ncafé,2\n".encode("latin-1"))
-    assert ingest._read_csv_fast(plain) is not None
-    assert ingest._read_csv_fast(latin) is None   # pandas reads it and names the byte
-    assert ingest._read_csv(latin, "latin.csv")[2][0].rule.startswith("A .csv file must be UTF-8")
+    assert readers.read_csv_fast(plain) is not None
+    assert readers.read_csv_fast(latin) is None   # pandas reads it and names the byte
+    assert readers.read_csv(latin, "latin.csv")[2][0].rule.startswith("A .csv file must be UTF-8")
 
 
 # --- real exports: unserved tickets, clock skew, short lines --------------------------------------
@@ -593,14 +593,14 @@ def test_a_short_line_is_refused_not_filled(root, monkeypatch):
         "   \n",                                                         # line 5: nor is a line of spaces
         "S0005,,mars,eservices,,,2024-01-09 12:00:00,3,,,\n",            # line 6: still checked
     )
-    assert ingest._read_csv_fast(path) is None  # the fast reader never fills a short line: pandas reads it
+    assert readers.read_csv_fast(path) is None  # the fast reader never fills a short line: pandas reads it
     expected = [("data/raw/2024-01/surveys.csv", 3, "", ""), ("data/raw/2024-01/surveys.csv", 6, "centre_id", "mars")]
     result = ingest.ingest_month("2024-01", root)
     assert problems_as_tuples(result) == expected
     assert result.problems[0].rule_id == "file.short" and result.problems[0].detail == "expected 11 fields, saw 8"
     assert 'data/raw/2024-01/surveys.csv: 1 row, A line of a .csv file with fewer fields than the header is refused' \
         in result.report()
-    monkeypatch.setattr(ingest, "_read_csv_fast", lambda path: None)  # the same through pandas alone
+    monkeypatch.setattr(readers, "read_csv_fast", lambda path: None)  # the same through pandas alone
     assert problems_as_tuples(ingest.ingest_month("2024-01", root)) == expected
 
 
@@ -609,7 +609,7 @@ def test_a_short_line_is_refused_by_the_pandas_reader_when_the_file_is_not_plain
     path = write_surveys(root, "S0001,T0001,seef,walk_in,wage_support,007,2024-01-07 09:00:00,5,10,7,Fine\n",
                          "S0002,,virtual,eservices,,,2024-01-09 12:00:00\n")
     path.write_bytes("\ufeff\ufeff".encode("utf-8") + path.read_bytes())
-    header, body, problems = ingest._read_csv(path, "s.csv")
+    header, body, problems = readers.read_csv(path, "s.csv")
     assert [(p.line, p.rule_id, p.detail) for p in problems] == [(3, "file.short", "expected 11 fields, saw 7")]
     assert list(body.index) == [2]  # the short line is not passed on to the cell checks
 
@@ -725,7 +725,7 @@ def test_an_unchanged_month_also_removes_a_stale_list(root):
     good = (raw_month(root, "2024-01") / "tickets.csv").read_bytes()
     shutil.copy(FIXTURES / "tickets_bad.csv", raw_month(root, "2024-01") / "tickets.csv")
     assert not ingest.ingest_month("2024-01", root).ok
-    listing = ingest.problems_path("2024-01", root)
+    listing = ingest_report.problems_path("2024-01", root)
     assert listing.is_file()
     (raw_month(root, "2024-01") / "tickets.csv").write_bytes(good)  # the correction withdrawn
     result = ingest.ingest_month("2024-01", root)
@@ -754,4 +754,4 @@ def test_control_characters_are_shown_escaped(root):
 
 
 def test_escaping_leaves_arabic_and_its_direction_marks():
-    assert ingest.escape_controls("شكرا\u200f \x7f\x85\u2028") == "شكرا\u200f \\x7f\\x85\\u2028"
+    assert ingest_report.escape_controls("شكرا\u200f \x7f\x85\u2028") == "شكرا\u200f \\x7f\\x85\\u2028"

@@ -19,7 +19,9 @@ base/      what everything uses
     files          atomic writes, folder swaps, sha256, canonical JSON
 data/      the edge where raw exports come in
     contract       the raw-data contract as data, and its checks
-    ingest         validate a month's exports and write the processed store
+    readers        read one raw file (CSV or .xlsx) as text, lines as a spreadsheet numbers them
+    ingest_report  the problems found, the ingest report and the full list as CSV
+    ingest         validate a month's (or a day's) exports and write the processed store
     store          read the processed store as of a period (pandas and DuckDB)
     rawcsv         the one raw-CSV writer: values and files as an export writes them (demo, snapshot)
     snapshot       read a month's or a day's tables from PostgreSQL into raw files

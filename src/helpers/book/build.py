@@ -77,6 +77,14 @@ def _generate(paths: Paths) -> tuple[Path, str]:
     return toc, _fingerprint(paths, pages, toc_text, reports)
 
 
+# Never sources of the book, whatever Sphinx finds through the ``book/reports`` link: hidden folders
+# and files (``.staging-*``, ``.failed/``, ``.ingest/``, drafts), a period's superseded ``editions/``
+# and ``.old-*`` copies of a period. The table of contents leaves them out too (``find_reports``), but
+# sphinx-external-toc's "not in the toc" exclusion does not see hidden folders.
+UNPUBLISHED_PATTERNS = ("**/.*", "reports/*/editions", "reports/*.old-*")
+# Jupyter Book always adds these to the configured exclude_patterns; an override replaces the list.
+JB_EXCLUDE_DEFAULTS = ("_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints")
+
 BUILD_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "myst-parser", "sphinx-book-theme", "pydata-sphinx-theme",
                   "sphinx-external-toc", "docutils")
 
@@ -127,7 +135,14 @@ def sphinx_overrides(root=None) -> dict:
         "author": entity.get("name_en", ""),
         # Absolute here (never in a page): the data root need not be the code checkout.
         "html_static_path": [str(ASSETS_DIR)],
+        "exclude_patterns": exclude_patterns(),
     }
+
+
+def exclude_patterns() -> list[str]:
+    """Sphinx ``exclude_patterns``: Jupyter Book's defaults, ``_config.yml``'s and ``UNPUBLISHED_PATTERNS``."""
+    configured = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8")).get("exclude_patterns") or []
+    return sorted({*JB_EXCLUDE_DEFAULTS, *configured, *UNPUBLISHED_PATTERNS})
 
 
 STAMP = ".goldbook-book.sha256"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 # --- what must never be published ---------------------------------------------------------------
@@ -16,7 +17,13 @@ REMOTE_ASSET = re.compile(
     rb"<(?:script|link|img|iframe|source|embed|object|video|audio|track|image|use)\b[^>]*?"
     rb"\b(?:src|href|data|srcset|xlink:href|poster)\s*=\s*[\"']?\s*(?:https?:)?//", re.I)
 REMOTE_CSS = re.compile(rb"(?:url\(|@import)\s*[\"']?\s*(?:https?:)?//")
-INJECTED = re.compile(rb"<(?:script|iframe|object|embed)\b|javascript:|on[a-z]+\s*=", re.I)
+# Code in a page's content, judged on parsed elements and attributes (``_ContentScan``), not text.
+INJECTED_TAGS = frozenset({"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base"})
+EVENT_HANDLER = re.compile(r"on[a-z]+")
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background",
+                            "cite", "lowsrc", "dynsrc", "ping", "codebase"})
+SCRIPT_SCHEMES = ("javascript:", "vbscript:")
+_URL_IGNORED = {ord("\t"): None, ord("\n"): None, ord("\r"): None}
 # A Python object's repr where a figure or sentence should be: IPython display objects (an empty
 # ``Markdown`` is published as its repr) and any default ``<module.Class object at 0x…>`` repr.
 IPYTHON = re.compile(rb"IPython\.")
@@ -100,20 +107,52 @@ def check_published(html_dir, forbidden: tuple[str, ...] = ()) -> list[str]:
     return problems
 
 
+class _ContentScan(HTMLParser):
+    """Collects, from the elements and attributes of a page's content (never its text), what runs
+    code: ``INJECTED_TAGS``, ``on…`` event-handler attributes, and ``javascript:``/``vbscript:``
+    URLs in ``URL_ATTRIBUTES``. Positions are ``(line, column)`` of the offending tag."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, int]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in INJECTED_TAGS or any(_runs_code(name, value) for name, value in attrs):
+            self.found.append(self.getpos())
+
+    handle_startendtag = handle_starttag
+
+
+def _runs_code(name: str, value: str | None) -> bool:
+    """An event handler (``on…=``), or a URL attribute whose scheme, as a browser reads it (entities
+    decoded, tabs and newlines removed, spaces and controls trimmed, any case), is a script."""
+    if EVENT_HANDLER.fullmatch(name):
+        return True
+    if name not in URL_ATTRIBUTES or value is None:
+        return False
+    url = value.translate(_URL_IGNORED).strip("".join(map(chr, range(0x21)))).casefold()
+    return url.startswith(SCRIPT_SCHEMES)
+
+
 def _injections(data: bytes) -> list[tuple[int, int, str]]:
-    """Scripts, iframes, ``javascript:`` and ``on…=`` handlers inside ``<article>`` (the page content)."""
+    """Scripts, iframes, ``javascript:`` URLs and ``on…=`` handlers in the elements of ``<article>``
+    (the page content), as parsed HTML: the same words shown as text (escaped) are not code."""
     out = []
     start = data.find(b"<article")
     while start != -1:
         end = data.find(b"</article>", start)
         end = len(data) if end == -1 else end
-        for m in INJECTED.finditer(data, start, end):
-            if m.group()[:1] not in (b"<", b"j", b"J"):
-                # an event handler only counts as an attribute: after a space, inside a tag
-                before = data[m.start() - 1]
-                if before not in b" \t\r\n/" or data.rfind(b"<", start, m.start()) < data.rfind(b">", start, m.start()):
-                    continue
-            out.append((m.start(), m.end(), "script or event handler in the page content"))
+        content = data[start:end].decode("utf-8", "replace")
+        scan = _ContentScan()
+        scan.feed(content)
+        scan.close()
+        if scan.found:
+            line_starts = [0] + [i + 1 for i, ch in enumerate(content) if ch == "\n"]
+            for line, col in scan.found:
+                at = start + len(content[:line_starts[line - 1] + col].encode("utf-8"))
+                tag_end = data.find(b">", at, end)
+                out.append((at, tag_end + 1 if tag_end != -1 else min(at + 40, end),
+                            "script or event handler in the page content"))
         start = data.find(b"<article", end)
     return out
 

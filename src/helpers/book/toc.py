@@ -77,11 +77,16 @@ class ReportIndex:
 
 
 def find_reports(root=None) -> ReportIndex:
-    """Every ``reports/<period>/<lang>/*.ipynb`` whose folder names are a period and a language."""
+    """Every ``reports/<period>/<lang>/*.ipynb`` whose folder names are a period and a language:
+    only published periods (never a hidden folder such as ``.staging-*``, ``.failed/`` or
+    ``.ingest/``, a ``.old-*`` copy, or a period's ``editions/``), never a hidden notebook."""
     reports = get_paths(root).reports
     found = []
     if reports.is_dir():
         for period_dir in sorted(reports.iterdir()):
+            # .staging-*, .failed, .ingest and any hidden folder are not published, nor a .old-* copy
+            if period_dir.name.startswith((".", "_")) or ".old-" in period_dir.name or not period_dir.is_dir():
+                continue
             try:
                 period = parse_period(period_dir.name, root)   # weeks from the entity's first day
             except PeriodError:

@@ -18,181 +18,37 @@ User errors are reported, never raised. Disk or programming errors do raise.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..base.config import ConfigError, load_config
 from ..base.files import canonical_json, replace_dir, sha256_file, write_atomic
 from ..base.paths import Paths, get_paths
-from . import contract, store
+from . import contract, readers, store
+from .ingest_report import (
+    IngestResult,
+    Problem,
+    file_problem,
+    problems_csv,
+    problems_path,
+)
 
 SUFFIXES = (".csv", ".xlsx")
-EXAMPLES_PER_RULE = 3
-PROBLEMS_DIR = ".ingest"  # under reports/: outside the store, never a page
 REGISTRY_STEM = "initiatives"
 OPEN_STATUSES = ("open", "in_progress")
 NATIONAL_ID_SHOWN = "(9 digits, not shown)"
 CONFIG_FILE = "config/entity.yaml"
-
-# Control characters (C0 with NUL, DEL, C1) and the Unicode line separators are written as
-# escapes wherever a value is shown: a raw NUL or carriage return would garble a terminal, a
-# log or a spreadsheet cell. Formatting marks (Arabic text needs its right-to-left marks) stay.
-_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
-_ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
-
-
-def escape_controls(text: str) -> str:
-    """``text`` with every control character written as an escape: NUL as ``\\x00``, a tab as
-    ``\\t``, a newline as ``\\n``; everything else as it is."""
-    return text.translate(_ESCAPES)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule: where (file relative to the root, spreadsheet line, column), what (value)
-    and why (the rule's sentence, plus what is particular to this row). ``line`` is None for a
-    problem with the whole file; ``rule_id`` groups the report's count per file and rule."""
-
-    file: str
-    line: int | None
-    column: str
-    value: str
-    sentence: str
-    rule_id: str = ""
-    detail: str = ""   # e.g. "first on line 2", "30 s before called_at"
-
-    @property
-    def rule(self) -> str:
-        """The rule in plain words, with this row's detail."""
-        return self.sentence + (f" ({self.detail})" if self.detail else "")
-
-    def where(self) -> str:
-        """``line 5, column centre_id, value "mars"`` (control characters escaped)."""
-        parts = [f"line {self.line}" if self.line is not None else "file"]
-        if self.column:
-            parts.append(f"column {escape_controls(self.column)}")
-        if self.value != "":
-            parts.append(f'value "{_shorten(escape_controls(self.value))}"')
-        elif self.column and self.line not in (None, 1):
-            parts.append("value (empty)")
-        return ", ".join(parts)
-
-
-def problems_csv(problems: list[Problem]) -> bytes:
-    """The full list as CSV (file, line, column, value, rule), in the order given, every text
-    with its control characters escaped; UTF-8, ``\\n`` line ends."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["file", "line", "column", "value", "rule"])
-    for p in problems:
-        writer.writerow([escape_controls(p.file), "" if p.line is None else p.line, escape_controls(p.column),
-                         escape_controls(p.value), escape_controls(p.rule)])
-    return out.getvalue().encode("utf-8")
-
-
-def problems_path(month: str, root=None) -> Path:
-    """Where a rejected month's full list of problems goes: ``reports/.ingest/<month>-problems.csv``."""
-    return get_paths(root).reports / PROBLEMS_DIR / f"{month}-problems.csv"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _by_file_and_rule(problems: list[Problem]) -> dict[tuple[str, str], list[Problem]]:
-    """The problems grouped by file and rule, in the order each group first appears."""
-    groups: dict[tuple[str, str], list[Problem]] = {}
-    for p in problems:
-        groups.setdefault((p.file, p.rule_id or p.sentence), []).append(p)
-    return groups
-
-
-@dataclass
-class IngestResult:
-    """What ``ingest_month`` did. ``status``: written (first time), corrected (replaced after a
-    raw file changed), unchanged (no-op) or rejected (nothing written to the store).
-    ``clock_skew``: per table, how many stamps of each column were moved within the tolerance
-    of ``clock_skew_seconds``. ``problems_file``: the rejected month's full list, relative to
-    the root."""
-
-    month: str
-    ok: bool
-    status: str
-    problems: list[Problem] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    clock_skew: dict[str, dict[str, int]] = field(default_factory=dict)
-    clock_skew_seconds: int | None = None
-    problems_file: str | None = None
-
-    def report(self, examples_per_rule: int = EXAMPLES_PER_RULE) -> str:
-        """The report a person reads. Rejected: a headline, the count per file and rule, then
-        the first ``examples_per_rule`` problems of each rule. Accepted: what was written, and
-        how many timestamps were moved for clock skew."""
-        if not self.ok:
-            return self._rejection(examples_per_rule)
-        if self.status == "unchanged":
-            head = f"{self.month}: unchanged, the raw files are identical to the last ingest"
-            head += "." if self.written else "; nothing to do."
-        else:
-            counts = ", ".join(f"{t} {n:,}" for t, n in self.rows.items())
-            head = f"{self.month}: {self.status}, {counts} rows."
-        lines = [head]
-        moved = [(f"{t}.{c}", n) for t, cols in self.clock_skew.items() for c, n in cols.items()]
-        if moved:
-            lines.append(f"Clock skew: {_plural(sum(n for _, n in moved), 'timestamp')} moved to their neighbour "
-                         f"within the {self.clock_skew_seconds} s tolerance: "
-                         + ", ".join(f"{name} {n:,}" for name, n in moved) + ".")
-        if self.changed:
-            lines.append("Correction: these raw files differ from the last ingest:")
-            lines += [f"  {escape_controls(c)}" for c in self.changed]
-        lines += self.notes
-        if self.written:
-            lines.append("Wrote " + ", ".join(self.written))
-        return "\n".join(lines)
-
-    def _rejection(self, examples_per_rule: int) -> str:
-        files = {p.file for p in self.problems}
-        head = (f"{self.month}: REJECTED, {_plural(len(self.problems), 'problem')} in {_plural(len(files), 'file')}. "
-                f"Nothing was written to the store (data/processed/).")
-        if self.problems_file:
-            head += f" The full list is in {self.problems_file}, the only file written."
-        groups = _by_file_and_rule(self.problems)
-        lines = [head, "Problems per file and rule:"]
-        for (file, _), mine in groups.items():
-            unit = "row" if all(p.line is not None and p.line > 1 for p in mine) else "problem"
-            lines.append(f"  {escape_controls(file)}: {_plural(len(mine), unit)}, {escape_controls(mine[0].sentence)}")
-        lines.append(f"First examples of each rule (up to {examples_per_rule}):")
-        for (file, _), mine in groups.items():
-            lines.append(f"{escape_controls(file)}: {escape_controls(mine[0].sentence)}")
-            for p in mine[:examples_per_rule]:
-                lines.append(f"  {p.where()}" + (f": {escape_controls(p.detail)}" if p.detail else ""))
-            if len(mine) > examples_per_rule:
-                lines.append(f"  ... and {len(mine) - examples_per_rule:,} more"
-                             + (f" in {self.problems_file}" if self.problems_file else ""))
-        lines += self.notes
-        return "\n".join(lines)
-
-
-def _shorten(value: str, width: int = 80) -> str:
-    return value if len(value) <= width else value[: width - 1] + "…"
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -208,143 +64,13 @@ class _Read:
     clock_skew: dict[str, int] = field(default_factory=dict)  # stamps moved per column
 
 
-def _file_problem(rel: str, rule_id: str, *, line=None, column="", value="", extra="") -> Problem:
-    return Problem(rel, line, column, value, contract.file_rule(rule_id), rule_id, extra)
-
-
-def _read_csv_fast(path: Path) -> pd.DataFrame | None:
-    """Every cell of a well-formed CSV file as text, with Arrow's reader (several times faster
-    than pandas'); None when the file is not plain (bad UTF-8, a ragged line, a broken quote):
-    then pandas reads it and says where. Both give the same cells for a file both can read."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            width = len(next(csv.reader(fh)))
-        if width < 2:
-            return None
-        table = pa_csv.read_csv(
-            path,
-            read_options=pa_csv.ReadOptions(autogenerate_column_names=True, use_threads=False),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(width)},
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError, StopIteration, csv.Error):
-        return None
-    if table.num_columns != width or any("\ufeff" in str(v) for v in table.slice(0, 1).to_pylist()[0].values()):
-        return None  # a second byte-order mark: pandas reads it as the cell it is
-    return pd.DataFrame({i: pd.Series(pd.arrays.ArrowStringArray(table.column(i)), dtype="str")
-                         for i in range(width)})
-
-
-def _read_csv(path: Path, rel: str) -> tuple[list[str] | None, pd.DataFrame | None, list[Problem]]:
-    """The header, the cells as text (index = spreadsheet line) and the problems of reading.
-
-    Arrow reads a plain file; anything else goes to pandas' Python engine, which is slower
-    but, unlike pandas' C engine, leaves the fields a short line lacks as null instead of
-    filling them with empty text: so a short line is refused with its line (``file.short``)
-    and the rest of the file is still checked. A longer line stops the file (``file.ragged``).
-    """
-    frame = _read_csv_fast(path)
-    if frame is not None:
-        return _split_header(frame)
-    try:
-        frame = pd.read_csv(
-            path, header=None, dtype=str, keep_default_na=False, na_filter=True,
-            skip_blank_lines=False, encoding="utf-8-sig", engine="python",
-        )
-    except UnicodeDecodeError as exc:
-        return None, None, [_file_problem(rel, "file.unreadable", extra=f"not UTF-8 at byte {exc.start}; save it as CSV UTF-8")]
-    except pd.errors.EmptyDataError:
-        return None, None, [_file_problem(rel, "file.empty")]
-    except pd.errors.ParserError as exc:
-        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if m and m[1] == "0":  # the first line is blank: there is no header on line 1
-            return None, None, [_file_problem(rel, "file.empty", line=1, extra="line 1 is blank")]
-        if m:
-            return None, None, [_file_problem(rel, "file.ragged", line=int(m[2]),
-                                              extra=f"expected {m[1]} fields, saw {m[3]}")]
-        message = str(exc).splitlines()[-1]
-        if message == "unexpected end of data":
-            message = "a quoted field is still open at the end of the file"
-        return None, None, [_file_problem(rel, "file.unreadable", extra=message)]
-    header, body, _ = _split_header(frame)
-    # a null cell is a field the line lacks (an empty field reads as ""); a line that lacks
-    # fields and holds nothing but blanks is a blank line, which is no row
-    lacking = body.isna()
-    blank = (body.fillna("").apply(lambda s: s.str.strip()) == "").all(axis=1)
-    short = (lacking.any(axis=1) & ~blank).to_numpy()
-    problems = [
-        _file_problem(rel, "file.short", line=int(line), extra=f"expected {len(header)} fields, saw {int(saw)}")
-        for line, saw in zip(body.index[short], (~lacking).sum(axis=1)[short])
-    ]
-    return header, body[~short].fillna(""), problems
-
-
-def _split_header(frame: pd.DataFrame) -> tuple[list[str], pd.DataFrame, list[Problem]]:
-    """The header row, and the rest indexed by spreadsheet line (header = line 1)."""
-    header = [str(v) for v in frame.iloc[0].tolist()]
-    body = frame.iloc[1:].copy()
-    body.index = pd.RangeIndex(2, len(frame) + 1)
-    body.columns = range(len(header))
-    return header, body, []
-
-
-def _cell_text(value, as_date: bool):
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        if as_date and value.time() == time(0):
-            return f"{value:%Y-%m-%d}"
-        return f"{value:%Y-%m-%d %H:%M:%S}"
-    if isinstance(value, date):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, time):
-        return f"{value:%H:%M:%S}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _read_xlsx(path: Path, rel: str, table: str) -> tuple[list[str] | None, pd.DataFrame | None, list[Problem]]:
-    # optional in practice: only .xlsx exports need it, and most months are CSV
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        return None, None, [_file_problem(rel, "file.unreadable", extra=f"{type(exc).__name__}")]
-    try:
-        ws = wb[table] if table in wb.sheetnames else wb.worksheets[0]
-        ws.reset_dimensions()
-        rows = [tuple(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-    finally:
-        wb.close()
-    if not rows or not any(v is not None for v in rows[0]):
-        return None, None, [_file_problem(rel, "file.empty")]
-    width = max(len(r) for r in rows)
-    header_cells = list(rows[0]) + [None] * (width - len(rows[0]))
-    header = ["" if v is None else str(v) for v in header_cells]
-    spec = contract.TABLES[table]
-    date_cols = {i for i, h in enumerate(header) if h.strip() in spec.names and spec.column(h.strip()).type == "date"}
-    data = [
-        [_cell_text(v, i in date_cols) for i, v in enumerate(list(r) + [None] * (width - len(r)))]
-        for r in rows[1:]
-    ]
-    body = pd.DataFrame(data, columns=range(width), dtype="str") if data else pd.DataFrame(columns=range(width), dtype="str")
-    body.index = pd.RangeIndex(2, len(rows) + 1)
-    return header, body, []
-
-
 def _read(table: str, path: Path, paths: Paths) -> _Read:
     rel = paths.rel(path)
     out = _Read(table, path, rel, sha256_file(path))
     if path.suffix.lower() == ".xlsx":
-        header, body, problems = _read_xlsx(path, rel, table)
+        header, body, problems = readers.read_xlsx(path, rel, table)
     else:
-        header, body, problems = _read_csv(path, rel)
+        header, body, problems = readers.read_csv(path, rel)
     out.problems += problems  # short lines are left out of ``body``: refused once, not again per cell
     if header is None:
         return out
@@ -355,16 +81,16 @@ def _read(table: str, path: Path, paths: Paths) -> _Read:
         if name == "" and (body[i].fillna("").str.strip() == "").all():
             continue  # a trailing empty column, as spreadsheets often save
         if name in seen:
-            out.problems.append(_file_problem(rel, "column.twice", line=1, column=name, value=name))
+            out.problems.append(file_problem(rel, "column.twice", line=1, column=name, value=name))
         elif name not in spec.names:
-            out.problems.append(_file_problem(rel, "column.unknown", line=1, column=name, value=name,
+            out.problems.append(file_problem(rel, "column.unknown", line=1, column=name, value=name,
                                               extra=f"expected: {', '.join(spec.names)}"))
         else:
             keep.append((i, name))
         seen.add(name)
     for name in spec.names:
         if name not in seen:
-            out.problems.append(_file_problem(rel, "column.missing", line=1, column=name))
+            out.problems.append(file_problem(rel, "column.missing", line=1, column=name))
     raw = body[[i for i, _ in keep]].copy()
     raw.columns = [n for _, n in keep]
     raw = contract.normalise(table, raw)
@@ -462,9 +188,9 @@ def _take_file(entry: Path, provided: tuple[str, ...], found: dict[str, Path], p
     already in ``found`` (a .csv and an .xlsx)."""
     stem = entry.stem
     if stem not in provided:
-        return [_file_problem(paths.rel(entry), "file.undeclared", value=entry.name, extra=f"{stem} is not declared")]
+        return [file_problem(paths.rel(entry), "file.undeclared", value=entry.name, extra=f"{stem} is not declared")]
     if stem in found:
-        return [_file_problem(paths.rel(entry), "file.twice", extra=f"also {found[stem].name}")]
+        return [file_problem(paths.rel(entry), "file.twice", extra=f"also {found[stem].name}")]
     found[stem] = entry
     return []
 
@@ -488,16 +214,16 @@ def _month_files(folder: Path, paths: Paths, provided: tuple[str, ...],
         if entry.is_file() and suffix in SUFFIXES and stem in contract.MONTH_TABLES:
             if day_files and day_files.get(stem):
                 shown = [paths.rel(f) for f in day_files[stem]]
-                problems.append(_file_problem(paths.rel(entry), "file.both", value=entry.name, extra=(
+                problems.append(file_problem(paths.rel(entry), "file.both", value=entry.name, extra=(
                     f"also day files {', '.join(shown[:3])}" + (f" and {len(shown) - 3} more" if len(shown) > 3 else ""))))
             else:
                 problems += _take_file(entry, provided, found, paths)
         else:
-            problems.append(_file_problem(paths.rel(entry), "file.unknown", value=entry.name))
+            problems.append(file_problem(paths.rel(entry), "file.unknown", value=entry.name))
     for table in provided:
         later = day_files is not None and table != store.ROSTER  # a month of day drops
         if table not in found and table not in contract.OPTIONAL_TABLES and not later:
-            problems.append(_file_problem(paths.rel(folder / f"{table}.csv"), "file.missing",
+            problems.append(file_problem(paths.rel(folder / f"{table}.csv"), "file.missing",
                                           extra=f"no {table}.csv or {table}.xlsx"))
     return found, problems
 
@@ -506,7 +232,7 @@ def _registry_file(paths: Paths) -> tuple[Path | None, list[Problem]]:
     candidates = [paths.raw / f"{REGISTRY_STEM}{s}" for s in SUFFIXES]
     present = [p for p in candidates if p.is_file()]
     if len(present) > 1:
-        return None, [_file_problem(paths.rel(present[1]), "file.twice", extra=f"also {present[0].name}")]
+        return None, [file_problem(paths.rel(present[1]), "file.twice", extra=f"also {present[0].name}")]
     return (present[0] if present else None), []
 
 
@@ -601,7 +327,7 @@ def _day_layout(folder: Path, month: str, paths: Paths,
         rel = paths.rel(sub)
         if not _is_day(sub.name) or sub.name[:7] != month:
             why = "not a real day" if not _is_day(sub.name) else f"a day of {sub.name[:7]}, not of {month}"
-            problems.append(_file_problem(rel, "folder.day", value=sub.name, extra=why))
+            problems.append(file_problem(rel, "folder.day", value=sub.name, extra=why))
             continue
         found: dict[str, Path] = {}
         for entry in sorted(sub.iterdir()):
@@ -609,7 +335,7 @@ def _day_layout(folder: Path, month: str, paths: Paths,
                 continue  # as in a month folder: a database snapshot's record is not data
             stem, suffix = entry.stem, entry.suffix.lower()
             if not (entry.is_file() and suffix in SUFFIXES and stem in contract.DAY_TABLES):
-                problems.append(_file_problem(paths.rel(entry), "folder.day", value=entry.name,
+                problems.append(file_problem(paths.rel(entry), "folder.day", value=entry.name,
                                               extra="a day drop holds only tickets, surveys and feedback"))
             else:
                 problems += _take_file(entry, provided, found, paths)
@@ -804,10 +530,10 @@ def ingest_day(day: str, root=None) -> IngestResult:
     paths = get_paths(root)
     day = str(day).strip()
     if not _is_day(day):
-        return _rejected(day, [_file_problem(paths.rel(paths.raw / day[:7] / day), "folder.day", value=day)])
+        return _rejected(day, [file_problem(paths.rel(paths.raw / day[:7] / day), "folder.day", value=day)])
     folder = paths.month_raw(day[:7]) / day
     if not folder.is_dir():
-        return _rejected(day, [_file_problem(paths.rel(folder), "folder.day", value=day,
+        return _rejected(day, [file_problem(paths.rel(folder), "folder.day", value=day,
                                              extra=f"no folder {paths.rel(folder)}")])
     return _listed(_ingest_month(day[:7], paths, root, upto=day), paths, root)
 
@@ -830,9 +556,9 @@ def _ingest_month(month: str, paths: Paths, root, upto: str | None = None) -> In
     folder = paths.month_raw(month)
     rel_folder = paths.rel(folder)
     if not _is_month(month):
-        return _rejected(month, [_file_problem(rel_folder, "folder.month", value=month)])
+        return _rejected(month, [file_problem(rel_folder, "folder.month", value=month)])
     if not folder.is_dir():
-        return _rejected(month, [_file_problem(rel_folder, "folder.month", value=month,
+        return _rejected(month, [file_problem(rel_folder, "folder.month", value=month,
                                                extra=f"no folder {rel_folder}")])
     try:
         config = load_config(root)
