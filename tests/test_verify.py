@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import cli
 from helpers.base.config import load_config
 from helpers.base.paths import get_paths
 from helpers.base.periods import parse
@@ -82,7 +83,8 @@ def test_an_untouched_period_verifies_identical(standin_root):
     result = verify.verify("2024-02", standin_root)
     assert result.ok and result.exit_code == 0
     # counts.csv and the two notebooks
-    assert result.report() == "2024-02: 3 of 3 outputs identical"
+    assert result.report() == ("2024-02: 3 of 3 outputs identical\n"
+                               "  3 of 3 published files match the manifest")
     assert result.identical == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
 
 
@@ -196,6 +198,85 @@ def test_a_fresh_clone_verifies_against_the_published_manifest(standin_root, tmp
     assert verify.verify("2024-02", standin_root, manifest=published).ok
     wrong = verify.verify("2024-01", standin_root, manifest=published)
     assert not wrong.ok and "the manifest given is for 2024-02, not 2024-01" in wrong.report()
+
+
+# --- the published files: reports/<period>/ against the manifest ----------------------------------
+
+def edit_published_table(root: Path, period: str = "2024-02") -> None:
+    """Change one number in the published counts table (2024-02: tickets.csv has 1 row → 2)."""
+    table = root / "reports" / period / "tables" / "counts.csv"
+    text = table.read_text()
+    assert "data/raw/2024-02/tickets.csv,1\n" in text
+    table.write_text(text.replace("data/raw/2024-02/tickets.csv,1\n", "data/raw/2024-02/tickets.csv,2\n"))
+
+
+def test_an_untouched_period_passes_published_only(standin_root):
+    # its notebooks print the absolute root: they match because they are normalised as recorded
+    assert str(standin_root) in (standin_root / "reports" / "2024-02" / "en" / "01_overview.ipynb").read_text()
+    check = verify.verify_published("2024-02", standin_root)
+    assert check.ok and check.exit_code == 0
+    assert check.matching == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
+    assert check.report() == "2024-02: 3 of 3 published files match the manifest"
+
+
+def test_an_edited_published_table_fails_verify_and_is_named(standin_root):
+    edit_published_table(standin_root)
+    result = verify.verify("2024-02", standin_root)
+    # the rebuild itself still matches the manifest: only the published copy was edited
+    assert result.identical == ["ar/01_overview.ipynb", "en/01_overview.ipynb", "tables/counts.csv"]
+    assert not result.ok and result.exit_code == 1
+    assert result.published.edited == ["tables/counts.csv"]
+    assert "  published file edited: tables/counts.csv" in result.report().splitlines()
+    assert verify.verify("2024-01", standin_root).ok  # the other period is untouched
+
+
+def test_an_edited_published_table_fails_published_only_and_is_named(standin_root):
+    edit_published_table(standin_root)
+    check = verify.verify_published("2024-02", standin_root)
+    assert not check.ok and check.exit_code == 1
+    assert check.report() == ("2024-02: NOT verified: 2 of 3 published files match the manifest\n"
+                              "  published file edited: tables/counts.csv")
+
+
+def test_a_deleted_and_an_added_published_file_are_named(standin_root):
+    folder = standin_root / "reports" / "2024-02"
+    (folder / "ar" / "01_overview.ipynb").unlink()
+    write(folder / "tables" / "extra.csv", "a\n1\n")
+    write(folder / "tables" / ".~lock.counts.csv#", "editor file\n")  # hidden: not an output
+    check = verify.verify_published("2024-02", standin_root)
+    assert (check.missing, check.extra, check.edited) == (["ar/01_overview.ipynb"], ["tables/extra.csv"], [])
+    assert check.report().splitlines()[1:] == ["  published file missing: ar/01_overview.ipynb",
+                                               "  published file not in manifest: tables/extra.csv"]
+    result = verify.verify("2024-02", standin_root)
+    assert not result.ok
+    assert {"  published file missing: ar/01_overview.ipynb",
+            "  published file not in manifest: tables/extra.csv"} <= set(result.report().splitlines())
+
+
+def test_the_cli_published_only_flag_exits_1_on_an_edit_and_names_the_file(standin_root, capsys, monkeypatch):
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("--published-only must not rebuild")
+
+    assert cli.main(["--root", str(standin_root), "verify", "--all", "--published-only"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["2024-01: 3 of 3 published files match the manifest",
+                   "2024-02: 3 of 3 published files match the manifest",
+                   "verify: 2 of 2 periods identical"]
+    edit_published_table(standin_root)
+    assert cli.main(["--root", str(standin_root), "verify", "2024-02"]) == 1
+    assert "  published file edited: tables/counts.csv" in capsys.readouterr().err.splitlines()
+    monkeypatch.setattr(verify, "rebuild", no_rebuild)
+    assert cli.main(["--root", str(standin_root), "verify", "2024-02", "--published-only"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "2024-02: NOT verified: 2 of 3 published files match the manifest",
+        "  published file edited: tables/counts.csv"]
+    assert cli.main(["--root", str(standin_root), "verify", "2024-01", "--published-only"]) == 0
+
+
+def test_published_only_without_a_manifest_is_not_verified(standin_root):
+    check = verify.verify_published("2023-12", standin_root)
+    assert not check.ok and check.report() == (
+        "2023-12: NOT verified: no manifest at reports/2023-12/manifest.json; run `goldbook run 2023-12` first")
 
 
 def test_stage_sources_copies_config_registry_and_months_up_to_the_period(standin_root, tmp_path):

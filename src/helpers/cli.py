@@ -164,9 +164,14 @@ def cmd_verify(args) -> int:
             raise UserError("--manifest names one period's manifest; give that PERIOD instead of --all")
     else:
         periods = [parse_period(args.period, root).label]
+    if args.published_only and args.keep:
+        raise UserError("--keep keeps a rebuild; --published-only does not rebuild")
     failed = []
     for label in periods:
-        result = verify.verify(label, root, manifest=args.manifest, keep=args.keep)
+        if args.published_only:
+            result = verify.verify_published(label, root, manifest=args.manifest)
+        else:
+            result = verify.verify(label, root, manifest=args.manifest, keep=args.keep)
         print(result.report(), file=sys.stdout if result.ok else sys.stderr)
         if not result.ok:
             failed.append(label)
@@ -295,10 +300,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = subs.add_parser("verify", help="rebuild a published period from its raw files and prove it identical",
                         description="Rebuild the period in a clean temporary folder and compare every output "
                                     "with its manifest. Exit 0 with 'N of N outputs identical', otherwise say "
-                                    "what differs and why (input files, config, code, lock).")
+                                    "what differs and why (input files, config, code, lock). The files in "
+                                    "reports/<period>/ must match the manifest too; --published-only checks "
+                                    "only them.")
     _period_or_all(p, "published period to verify")
     p.add_argument("--manifest", metavar="FILE", help="the published manifest to check against (default reports/<period>/manifest.json)")
     p.add_argument("--keep", action="store_true", help="keep the temporary rebuild for inspection")
+    p.add_argument("--published-only", action="store_true",
+                   help="only check the files in reports/<period>/ against the manifest, without rebuilding")
     p.set_defaults(func=cmd_verify)
 
     p = subs.add_parser("status", help="which months are raw, ingested and run, and whether reports are current",

@@ -4,6 +4,9 @@
 ingests them from scratch (``ingest_clean``, two chains at once when it pays), runs the
 period's notebooks with the runner (``rebuild``) and compares every output with the manifest
 (``pipeline.manifest``), naming what differs and which inputs, config, code or lock changed.
+It also checks the files published in ``reports/<period>/`` against the manifest
+(``check_published``: an edited, deleted or added published file is named);
+``verify_published`` does only that, without rebuilding.
 """
 
 from __future__ import annotations
@@ -44,6 +47,48 @@ PARALLEL_MIN_MONTHS = 4
 
 
 @dataclass
+class PublishedCheck:
+    """The files in ``reports/<period>/`` compared with the manifest's ``outputs``."""
+
+    period: str
+    matching: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)   # in both, another normalised sha256
+    missing: list[str] = field(default_factory=list)  # in the manifest, not in the folder
+    extra: list[str] = field(default_factory=list)    # in the folder, not in the manifest
+    error: str | None = None  # nothing to check against (no manifest, or another period's)
+
+    @property
+    def total(self) -> int:
+        return len(self.matching) + len(self.edited) + len(self.missing)
+
+    @property
+    def ok(self) -> bool:
+        """Every recorded output is published with its recorded sha256, and nothing else is."""
+        return self.error is None and not self.edited and not self.missing and not self.extra and self.total > 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def lines(self) -> list[str]:
+        """One line per edited, missing or extra published file (none when all match)."""
+        return ([f"published file edited: {p}" for p in self.edited]
+                + [f"published file missing: {p}" for p in self.missing]
+                + [f"published file not in manifest: {p}" for p in self.extra])
+
+    def summary(self) -> str:
+        return f"{len(self.matching)} of {self.total} published files match the manifest"
+
+    def report(self) -> str:
+        """One line when every published file matches; otherwise each file that does not."""
+        if self.ok:
+            return f"{self.period}: {self.summary()}"
+        if self.error:
+            return f"{self.period}: NOT verified: {self.error}"
+        return "\n".join([f"{self.period}: NOT verified: {self.summary()}"] + [f"  {line}" for line in self.lines()])
+
+
+@dataclass
 class VerifyResult:
     """The outcome of rebuilding one period and comparing it with its manifest."""
 
@@ -57,6 +102,7 @@ class VerifyResult:
     code: dict = field(default_factory=dict)  # recorded vs current sha256, commit, clean
     lock: dict = field(default_factory=dict)
     error: str | None = None  # the rebuild could not run (no manifest, bad input, failing cell)
+    published: PublishedCheck | None = None  # None: no reports/<period>/ to check (an auditor's clone)
     notes: list[str] = field(default_factory=list)  # how the rebuild went, when worth saying
     seconds: dict = field(default_factory=dict)     # wall time per step, for the benchmark only
 
@@ -66,13 +112,15 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
-        """Every recorded output rebuilt identical, nothing extra, and the same inputs read.
+        """Every recorded output rebuilt identical, nothing extra, the same inputs read, and the
+        published files (when there are any to check) as recorded.
 
         Inputs count too: a corrected raw file that happens to leave every output unchanged
         still means the period was not built from the files the manifest names.
         """
         return (self.error is None and not self.differing and not self.missing and not self.extra
-                and not self.inputs_changed and self.total > 0)
+                and not self.inputs_changed and self.total > 0
+                and (self.published is None or self.published.ok))
 
     @property
     def exit_code(self) -> int:
@@ -81,8 +129,11 @@ class VerifyResult:
     def report(self) -> str:
         """One line when identical; otherwise what differs and why."""
         n = self.total
+        published = [f"  {line}" for line in self.published.lines()] if self.published else []
         if self.ok:
             lines = [f"{self.period}: {n} of {n} outputs identical"]
+            if self.published is not None:
+                lines.append(f"  {self.published.summary()}")
             lines += [f"  note: {why}" for why in self._config_reasons() + self._code_reasons() + self._notes()]
             return "\n".join(lines)
         if self.error and n == 0:
@@ -98,6 +149,7 @@ class VerifyResult:
         else:
             lines += [f"  missing from rebuild: {p}" for p in self.missing]
         lines += [f"  not in manifest: {p}" for p in self.extra]
+        lines += published
         why = self._input_reasons() + self._config_reasons() + self._code_reasons()
         if why:
             lines.append("  why:")
@@ -377,6 +429,67 @@ def rebuild(period: str, work_root, languages: Sequence[str], *, hint_root=None,
         raise RuntimeError(str(getattr(result, "message", None) or result))
 
 
+def check_published(period: str, manifest: Mapping, root=None) -> PublishedCheck:
+    """The files in ``reports/<period>/`` under ``root`` against ``manifest``'s ``outputs``.
+
+    Each file is hashed exactly as the manifest was written (``output_hashes`` with the root as
+    ``build_manifest`` passes it: notebooks normalised, every other file byte for byte; the
+    manifest and hidden files left out), so a file is ``edited`` only if its recorded sha256
+    differs. A period without the folder has every recorded output ``missing``.
+    """
+    paths = get_paths(root)
+    check = PublishedCheck(period=period)
+    recorded = manifest.get("outputs", {})
+    folder = paths.period_reports(period)
+    published = output_hashes(folder, roots=[paths.root]) if folder.is_dir() else {}
+    check.matching, check.edited, check.missing, check.extra = compare_outputs(recorded, published)
+    return check
+
+
+def compare_outputs(recorded: Mapping[str, str], found: Mapping[str, str]) -> tuple[list, list, list, list]:
+    """``(same, differing, missing, extra)`` output names, each sorted: same or another sha256,
+    recorded but not found, found but not recorded."""
+    same, differing, missing, extra = [], [], [], []
+    for name in sorted(set(recorded) | set(found)):
+        if name not in found:
+            missing.append(name)
+        elif name not in recorded:
+            extra.append(name)
+        elif found[name] == recorded[name]:
+            same.append(name)
+        else:
+            differing.append(name)
+    return same, differing, missing, extra
+
+
+def _load_manifest(label: str, root, manifest) -> tuple[Mapping | None, str | None]:
+    """The manifest to check ``label`` against (``manifest`` a file, else the published one),
+    or None and why not."""
+    if manifest is not None:
+        if not Path(manifest).is_file():
+            raise FileNotFoundError(f"no manifest at {manifest}")
+        manifest = read_manifest_file(manifest)
+    else:
+        manifest = read_manifest(label, root)
+    if manifest is None:
+        return None, f"no manifest at reports/{label}/{MANIFEST_NAME}; run `goldbook run {label}` first"
+    recorded_period = (manifest.get("run") or {}).get("period")
+    if recorded_period != label:
+        return None, f"the manifest given is for {recorded_period}, not {label}"
+    return manifest, None
+
+
+def verify_published(period: str, root=None, *, manifest=None) -> PublishedCheck:
+    """Only the published files of ``period`` against its manifest (``check_published``), no
+    rebuild: ``goldbook verify --published-only``. ``manifest`` as in ``verify``."""
+    paths = get_paths(root)
+    label = parse_period(period, paths.root).label
+    recorded, problem = _load_manifest(label, paths.root, manifest)
+    if recorded is None:
+        return PublishedCheck(period=label, error=problem)
+    return check_published(label, recorded, paths.root)
+
+
 def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_root=None) -> VerifyResult:
     """Rebuild ``period`` in a clean temporary root and compare it with its manifest.
 
@@ -385,25 +498,21 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
     differing, missing or extra output and why: changed/missing/added input files, changed
     config files, a different code hash, commit or lock. ``manifest`` is the published manifest
     to check against (default ``reports/<period>/manifest.json`` under the root: an auditor with
-    a fresh clone, the raw files and the published manifest passes its path). ``keep`` leaves
+    a fresh clone, the raw files and the published manifest passes its path). The files in
+    ``reports/<period>/``, when that folder exists, must also match the manifest
+    (``check_published``; ``published`` in the result). ``keep`` leaves
     the temporary root in place for inspection; ``work_root`` chooses it (empty or absent).
     """
     paths = get_paths(root)
     label = parse_period(period, paths.root).label
     result = VerifyResult(period=label)
-    if manifest is not None:
-        if not Path(manifest).is_file():
-            raise FileNotFoundError(f"no manifest at {manifest}")
-        manifest = read_manifest_file(manifest)
-    else:
-        manifest = read_manifest(label, paths.root)
+    manifest, result.error = _load_manifest(label, paths.root, manifest)
     if manifest is None:
-        result.error = f"no manifest at reports/{label}/{MANIFEST_NAME}; run `goldbook run {label}` first"
         return result
-    recorded_period = (manifest.get("run") or {}).get("period")
-    if recorded_period != label:
-        result.error = f"the manifest given is for {recorded_period}, not {label}"
-        return result
+    if paths.period_reports(label).is_dir():
+        result.published = check_published(label, manifest, paths.root)
+    else:  # an auditor's clone: the raw files and a manifest, nothing published to check
+        result.notes.append(f"no reports/{label}/ here: the published files were not checked")
 
     recorded_outputs: dict = manifest.get("outputs", {})
     git_now = git_state()
@@ -441,15 +550,7 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
         clock = time.perf_counter()
         out_dir = get_paths(work).period_reports(label)
         rebuilt = output_hashes(out_dir, roots=[work]) if out_dir.exists() else {}
-        for name in sorted(set(recorded_outputs) | set(rebuilt)):
-            if name not in rebuilt:
-                result.missing.append(name)
-            elif name not in recorded_outputs:
-                result.extra.append(name)
-            elif rebuilt[name] == recorded_outputs[name]:
-                result.identical.append(name)
-            else:
-                result.differing.append(name)
+        result.identical, result.differing, result.missing, result.extra = compare_outputs(recorded_outputs, rebuilt)
         result.seconds["compare"] = time.perf_counter() - clock
     finally:
         if made_tmp and not keep:
