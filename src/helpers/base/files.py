@@ -6,6 +6,7 @@ The one copy of each: every module that writes or hashes a file uses these.
   ``write_if_changed`` does the same only when the bytes differ (Sphinx rebuilds by mtime).
 - ``swap_dir`` puts a finished folder in place of another in two renames; ``replace_dir``
   fills a temporary sibling folder and swaps it in (a month of the store, a published period).
+- ``link_tree`` copies a folder by hard links (files that are replaced, never edited in place);
 - ``sha256_bytes``, ``sha256_file``: hex digests; ``canonical_json``: the bytes of a JSON record
   (manifests, ingest records) that hash the same on every machine.
 """
@@ -94,3 +95,14 @@ def replace_dir(target: str | os.PathLike, fill: Callable[[Path], None]) -> None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def link_tree(src: Path, dest: Path) -> None:
+    """Copy a folder by hard links where the file system allows: stored files are replaced,
+    never changed in place, so a link is as good as a copy."""
+    def link(a, b):
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+    shutil.copytree(src, dest, copy_function=link)

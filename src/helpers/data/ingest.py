@@ -18,9 +18,7 @@ User errors are reported, never raised. Disk or programming errors do raise.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,7 +31,7 @@ import pyarrow.compute  # noqa: F401 - pa.compute
 import pyarrow.parquet as pq
 
 from ..base.config import ConfigError, load_config
-from ..base.files import canonical_json, replace_dir, sha256_file, write_atomic
+from ..base.files import canonical_json, link_tree, replace_dir, sha256_bytes, sha256_file, write_atomic
 from ..base.paths import Paths, get_paths
 from . import contract, readers, store
 from .ingest_report import (
@@ -143,7 +141,7 @@ def _month_ids(path: Path, column: str, open_only: bool = False) -> pa.Array:
     """The ``column`` values of one processed month (only feedback still open at its end when
     ``open_only``)."""
     data = path.read_bytes()  # hashed and parsed from the same bytes
-    key = (hashlib.sha256(data).hexdigest(), column, open_only)
+    key = (sha256_bytes(data), column, open_only)
     if key not in _IDS:
         table = pq.read_table(pa.BufferReader(data), columns=[column] + (["status"] if open_only else []))
         ids = table.column(column)
@@ -341,17 +339,6 @@ def _day_layout(folder: Path, month: str, paths: Paths,
                 problems += _take_file(entry, provided, found, paths)
         drops[sub.name] = found
     return drops, problems
-
-
-def link_tree(src: Path, dest: Path) -> None:
-    """Copy a folder by hard links where the file system allows: stored files are replaced,
-    never changed in place, so a link is as good as a copy."""
-    def link(a, b):
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
-    shutil.copytree(src, dest, copy_function=link)
 
 
 def _drop_unchanged(record: dict | None, files: dict[str, Path], roster: dict | None, paths: Paths) -> bool:

@@ -31,7 +31,6 @@ a period's ``inputs``, whatever files an older ingest may have left.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -41,6 +40,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..base.config import load_config, parse_period
+from ..base.files import sha256_bytes
 from ..base.paths import get_paths
 from ..base.periods import Period, parse
 from . import contract
@@ -317,7 +317,7 @@ def initiatives(period, root=None) -> pd.DataFrame:
 
 def _sha256_frame(frame: pd.DataFrame) -> str:
     text = frame.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_bytes(text.encode("utf-8"))
 
 
 def inputs(period, root=None) -> list[dict]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..base.config import parse_period
-from ..base.files import sha256_file
+from ..base.files import link_tree, sha256_file
 from ..base.paths import CODE_ROOT, get_paths
 from ..data import ingest, store
 from . import runner
@@ -375,7 +375,7 @@ def ingest_clean(work_root, hint_root=None, notes: list | None = None) -> None:
             if f.is_file():
                 shutil.copy2(f, side.raw / f.name)
         for m in tail:
-            ingest.link_tree(work.month_raw(m), side.month_raw(m))  # raw files are only read
+            link_tree(work.month_raw(m), side.month_raw(m))  # raw files are only read
         for m in head:  # the guess: what the earlier months should rebuild to
             shutil.copytree(hint.processed / m, side.processed / m)
 
