@@ -1,4 +1,4 @@
-"""How long `goldbook verify` takes against running the same period: the goal is about 1.5×.
+"""How long `goldbook verify` takes against running the same period: the goal is at most 1.5×.
 
     python benchmarks/verify_bench.py                     # this repository's raw data, else a fresh demo
     python benchmarks/verify_bench.py --period 2023-06 --root path/to/data
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
         print(f"  verify (copy + ingest + run + compare):         {verify_s:6.1f} s {cpu_v:6.1f} s")
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
         print(f"    of which: {steps} (ingest in two chains when the root's store allows)")
-        print(f"  verify / run: {verify_s / run_s:.2f}× wall, {cpu_v / cpu_r:.2f}× cpu (goal: about 1.5× at most)")
+        print(f"  verify / run: {verify_s / run_s:.2f}× wall, {cpu_v / cpu_r:.2f}× cpu (goal: at most 1.5×)")
         if len(rounds) > 1:
             print(f"    the median of {len(rounds)} rounds (shown above); each round: "
                   + ", ".join(f"{r[2] / r[0]:.2f}×" for r in rounds))

@@ -220,3 +220,11 @@ def postgres_server():
         if started:
             pg(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The id of a process that has just ended: what a killed command's leftover folders are named by."""
+    done = subprocess.Popen(["true"])
+    done.wait()
+    return done.pid

@@ -21,9 +21,12 @@ from helpers.base import messages
 from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT, get_paths
 from helpers.base.periods import parse
+from helpers import cli
 from helpers.book import build, check, chrome, pages, toc
 from helpers.book.toc import ReportIndex, ReportNotebook
 from helpers.chapters import headline
+from helpers.pipeline import ledger
+from helpers.pipeline.ledger import Edition
 from helpers.report import publish
 from helpers.report.publish import table_csv
 
@@ -201,6 +204,70 @@ def test_audit_page_one_table_per_kind_with_the_verify_command():
     assert "No period has a manifest yet." in pages.audit_page([], "en")
 
 
+EDITIONS = [Edition(1, "a" * 64, "2024-06-01", "first publication", (), "reports/2024-05/editions/1", False),
+            Edition(2, "b" * 64, "2024-06-03", "inputs changed", ("data/raw/2024-05/surveys.csv",), "reports/2024-05",
+                    True)]
+
+
+def test_a_corrected_month_shows_the_correction_notice_in_each_language(tmp_path):
+    paths, reports = get_paths(tmp_path), _index(("2024-05", "en", "01_overview"), ("2024-05", "ar", "01_overview"))
+    period, kpi = parse("2024-05"), load_config().kpi
+    en = pages.month_page(paths, reports, period, "en", kpi, EDITIONS)
+    assert (":::{admonition} Corrected\n:class: note goldbook-correction\n\nCorrected on 2024-06-03: these inputs "
+            "changed: `data/raw/2024-05/surveys.csv`. This is edition 2; the previous edition is edition 1, kept "
+            "unchanged and listed on the Audit page.\n:::\n") in en
+    assert en.index("# May 2024") < en.index(":::{admonition}") < en.index("The monthly chapter")
+    assert "editions/" not in en                          # never a link into an unpublished folder
+    ar = pages.month_page(paths, reports, period, "ar", kpi, EDITIONS)
+    assert ":::{admonition} تصحيح\n" in ar and "صُحّح في 2024-06-03: تغيّرت هذه المدخلات: `data/raw/2024-05/surveys.csv`." in ar
+    assert "هذه الطبعة 2، والطبعة السابقة هي الطبعة 1" in ar
+    # one edition, or none: no notice
+    for eds in ((), EDITIONS[:1]):
+        assert "admonition" not in pages.month_page(paths, reports, period, "en", kpi, eds)
+    # a republication without a changed input says so; the HTML form escapes and marks code
+    rerun = [EDITIONS[0], dataclasses.replace(EDITIONS[1], changed_inputs=())]
+    assert "Corrected on 2024-06-03: no input file changed. This is edition 2;" in pages.correction_notice(rerun, "en")
+    odd = [EDITIONS[0], dataclasses.replace(EDITIONS[1], changed_inputs=("data/raw/<b>.csv",))]
+    assert pages.notice_html(odd, "en") == (
+        '<div class="admonition note goldbook-correction">\n<p class="admonition-title">Corrected</p>\n'
+        '<p>Corrected on 2024-06-03: these inputs changed: <code class="docutils literal notranslate">'
+        'data/raw/&lt;b&gt;.csv</code>. This is edition 2; the previous edition is edition 1, kept unchanged and '
+        'listed on the Audit page.</p>\n</div>\n')
+    assert pages.notice_html(EDITIONS[:1], "en") is None
+
+
+def test_a_year_that_only_gained_a_month_is_updated_not_corrected():
+    added = [EDITIONS[0], dataclasses.replace(EDITIONS[1], reason="inputs added",
+                                              changed_inputs=("data/raw/2024-06/tickets.csv",))]
+    assert pages.correction_notice(added, "en").startswith(
+        "Updated on 2024-06-03 with new data: these inputs changed: `data/raw/2024-06/tickets.csv`. This is edition 2;")
+    assert pages.correction_notice(added, "ar").startswith("حُدّث في 2024-06-03 ببيانات جديدة:")
+    assert '<p class="admonition-title">Updated</p>' in pages.notice_html(added, "en")
+
+
+def test_every_reason_the_runner_records_reads_in_both_languages():
+    for reason in ledger.REASONS:
+        en, ar = pages.reason_text(reason, "en"), pages.reason_text(reason, "ar")
+        assert en and ar and en != ar, reason
+
+
+def test_audit_page_lists_the_editions_of_each_period():
+    rows = [{"period": "2024-05", "kind": "month", "verify": "goldbook verify 2024-05"}]
+    page = pages.audit_page(rows, "en", {"2024-05": EDITIONS, "2024-06": [dataclasses.replace(EDITIONS[0],
+                                                                                              current=True)]})
+    table = page[page.index("## Editions"):]
+    assert "| Period | Edition | Date | Reason | Inputs changed | Verify with |" in table
+    assert "| 2024-05 | 1 | 2024-06-01 | first publication | – | `goldbook verify 2024-05 --edition 1` |" in table
+    assert ("| 2024-05 | 2 (Current) | 2024-06-03 | inputs corrected | `data/raw/2024-05/surveys.csv` | "
+            "`goldbook verify 2024-05` |") in table
+    assert "| 2024-06 | 1 (Current) | 2024-06-01 | first publication | – | `goldbook verify 2024-06` |" in table
+    ar = pages.audit_page(rows, "ar", {"2024-05": EDITIONS})
+    assert "## الطبعات" in ar and "| 2 (الحالية) | 2024-06-03 | صُحّحت المدخلات |" in ar
+    odd = dataclasses.replace(EDITIONS[0], reason="a reason <b>from elsewhere</b>")
+    assert "| a reason &lt;b&gt;from elsewhere&lt;/b&gt; |" in pages.audit_page(rows, "en", {"2024-05": [odd]})
+    assert "The ledger records no edition yet." in pages.audit_page(rows, "en")
+
+
 # --- the publish check ---------------------------------------------------------------------------
 
 CLEAN_PAGE = """<html><head><script src="_static/goldbook.js"></script>
@@ -334,8 +401,17 @@ def built(tmp_path_factory):
             "period": month, "inputs": [{"path": f"data/raw/{month}/tickets.csv", "sha256": "ab" * 32, "rows": 3}],
             "code": {"commit": "0123456789abcdef" * 2, "clean": True}, "lock": {"sha256": "cd" * 32},
             "outputs": {f"reports/{month}/en/01_overview.ipynb": "ef" * 32}}), encoding="utf-8")
-    index = build.build_book(root, quiet=True, jobs=1)
-    return root, index
+    _plant_unpublished(root)
+    _two_editions(root, "2024-02")
+    # a feedback text quoting code, in a sentence and in a table cell (escaped, as pandas writes it)
+    _notebook(root, "2024-02", "en", "03_quote", text='A customer wrote "javascript: void(0)" in the feedback.')
+    quote = nbformat.read(root / "reports/2024-02/en/03_quote.ipynb", as_version=4)
+    quote.cells[1].outputs[0]["data"]["text/html"] = (
+        "<table class='goldbook-table'><tr><th>Comment</th></tr>"
+        "<tr><td>click &lt;a href=&quot;javascript: void(0)&quot;&gt;here&lt;/a&gt;</td></tr></table>")
+    nbformat.write(quote, root / "reports/2024-02/en/03_quote.ipynb")
+    assert cli.main(["--root", str(root), "build"]) == 0         # `goldbook build` exits 0
+    return root, root / "_build" / "html" / "index.html"
 
 
 @pytest.mark.e2e
@@ -585,32 +661,84 @@ def test_find_reports_takes_only_published_period_folders(tmp_path):
         "reports/2024-01/en/01_overview.ipynb"]
 
 
+def _plant_unpublished(root: Path) -> None:
+    """A notebook with a marker sentence in every ``UNPUBLISHED`` folder, and a table beside some."""
+    for folder in UNPUBLISHED:
+        _notebook(root, folder.rsplit("/", 1)[0], "en", "01_overview", text="Zyxwunpublished sentence.")
+    for folder in (".staging-x/2024-03", ".failed/2024-03", "2024-02/editions/1", "2024-02.old-1"):
+        tables = root / "reports" / folder / "tables"
+        tables.mkdir(parents=True, exist_ok=True)
+        (tables / "zyxw_leaked.csv").write_text("zyxw_column\n1\n", encoding="utf-8")
+
+
+def test_unpublished_names():
+    assert [n for n in ("2024-01", ".staging-1-x", ".failed", "_x", "2024-01.old-3", "en", ".draft")
+            if not toc.unpublished(n)] == ["2024-01", "en"]
+
+
+def test_data_dictionary_reads_only_published_tables(tmp_path):
+    (tmp_path / "reports/2024-01/tables").mkdir(parents=True)
+    (tmp_path / "reports/2024-01/tables/overview_headline.csv").write_text("metric\n", encoding="utf-8")
+    _plant_unpublished(tmp_path)
+    assert list(pages.analyst_tables(get_paths(tmp_path))) == ["overview_headline"]
+
+
 @pytest.mark.e2e
-def test_unpublished_folders_stay_out_of_the_html_and_the_search_index(built, tmp_path):
-    # a private copy without the shared build: a failed build of another test leaves its pages in
-    # _build/html (building into a temporary folder and swapping it in is issue 14, not done yet)
-    root = tmp_path / "bookroot"
-    shutil.copytree(built[0], root, ignore=shutil.ignore_patterns("_build", "book", "_toc.yml"))
-    index = root / "_build" / "html" / "index.html"
-    source = (root / "reports/2024-01/en/01_overview.ipynb").read_text(encoding="utf-8")
-    planted = [root / "reports" / folder / "01_overview.ipynb" for folder in UNPUBLISHED]
-    for path in planted:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source.replace("A sentence for readers.", "Zyxwunpublished sentence."), encoding="utf-8")
-    _notebook(root, "2024-02", "en", "03_quote", text='A customer wrote "javascript: void(0)" in the feedback.')
-    try:
-        assert build.build_book(root, quiet=True, jobs=1, force=True) == index
-        html_dir = root / "_build" / "html"
-        assert "javascript: void(0)" in (html_dir / "reports/2024-02/en/03_quote.html").read_text(encoding="utf-8")
-        leaked = [p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*")
-                  if any(part in p.relative_to(html_dir).as_posix() for part in
-                         (".staging", ".failed", ".ingest", "editions", ".old-", ".hidden", ".draft"))]
-        assert leaked == []
-        assert "zyxwunpublished" not in (html_dir / "searchindex.js").read_text(encoding="utf-8").lower()
-        assert not any("Zyxwunpublished" in p.read_text(encoding="utf-8") for p in html_dir.rglob("*.html"))
-        assert "A sentence for readers" in (html_dir / "reports/2024-01/en/01_overview.html").read_text(encoding="utf-8")
-    finally:
-        (root / "reports/2024-02/en/03_quote.ipynb").unlink()
-        for folder in (".staging-x", ".failed", ".ingest", "2024-02/editions", "2024-02.old-1", ".hidden",
-                       "2024-01/.draft"):
-            shutil.rmtree(root / "reports" / folder)
+def test_unpublished_folders_stay_out_of_the_html_and_the_search_index(built):
+    """Staging, failed runs, old editions, old copies and hidden folders hold notebooks (planted by
+    ``built``): the build exited 0 and none of them is a page, in the search index or in the data
+    dictionary."""
+    root, _ = built
+    html_dir = root / "_build" / "html"
+    leaked = [p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*")
+              if any(part in p.relative_to(html_dir).as_posix() for part in
+                     (".staging", ".failed", ".ingest", "editions", ".old-", ".hidden", ".draft"))]
+    assert leaked == []
+    assert "zyxw" not in (html_dir / "searchindex.js").read_text(encoding="utf-8").lower()
+    assert not any("zyxw" in p.read_text(encoding="utf-8").lower() for p in html_dir.rglob("*.html"))
+    assert "A sentence for readers" in (html_dir / "reports/2024-01/en/01_overview.html").read_text(encoding="utf-8")
+    # the sources hold them indeed: only the build leaves them out
+    assert "Zyxwunpublished" in (root / "reports/.failed/2024-03/en/01_overview.ipynb").read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_a_feedback_text_quoting_code_is_published_as_text(built):
+    root, _ = built
+    page = (root / "_build/html/reports/2024-02/en/03_quote.html").read_text(encoding="utf-8")
+    article = page[page.index("<article"):page.index("</article>")]
+    assert "A customer wrote “javascript: void(0)” in the feedback." in article or \
+        'A customer wrote "javascript: void(0)" in the feedback.' in article
+    assert "click &lt;a href=&quot;javascript: void(0)&quot;&gt;here&lt;/a&gt;" in article
+    assert 'href="javascript' not in article
+
+
+def _two_editions(root: Path, period: str) -> None:
+    """Two ledger lines for ``period`` (pipeline.ledger): the first publication and a correction."""
+    ledger.append(ledger.new_entry(period, 1, "a" * 64, "first publication", time="2024-06-01T08:00:00+00:00"), root)
+    ledger.append(ledger.new_entry(period, 2, "b" * 64, "inputs changed", time="2024-06-03T09:30:00+00:00",
+                                   changed_inputs=[{"path": f"data/raw/{period}/surveys.csv", "before": "c" * 64,
+                                                    "after": "d" * 64}]), root)
+
+
+@pytest.mark.e2e
+def test_the_corrected_month_s_pages_carry_the_notice_and_the_audit_page_its_editions(built):
+    root, _ = built
+    html_dir = root / "_build" / "html"
+    # MyST's inline code (the month page) and the extension's (the notebook pages)
+    code = ('<code class="docutils literal notranslate"><span class="pre">data/raw/2024-02/surveys.csv</span></code>',
+            '<code class="docutils literal notranslate">data/raw/2024-02/surveys.csv</code>')
+    for page in ("en/months/2024-02.html", "reports/2024-02/en/01_overview.html", "reports/2024-02/en/03_quote.html"):
+        text = (html_dir / page).read_text(encoding="utf-8")
+        article = text[text.index("<article"):text.index("</article>")]
+        assert "Corrected on 2024-06-03: these inputs changed: " in article, page
+        assert "This is edition 2; the previous edition is edition 1" in article, page
+        assert any(c in article for c in code), page
+        assert article.index("</h1>") < article.index("Corrected on"), page
+        assert "editions/" not in article, page
+    for page in ("ar/months/2024-02.html", "reports/2024-02/ar/01_overview.html"):
+        text = (html_dir / page).read_text(encoding="utf-8")
+        assert "صُحّح في 2024-06-03" in text and '<div class="goldbook-rtl" dir="rtl" lang="ar">' in text, page
+    for page in ("en/months/2024-01.html", "reports/2024-01/en/01_overview.html"):
+        assert "Corrected on" not in (html_dir / page).read_text(encoding="utf-8"), page
+    audit_text = re.sub(r"<[^>]+>", "", (html_dir / "en/audit.html").read_text(encoding="utf-8"))
+    assert "goldbook verify 2024-02 --edition 1" in audit_text and "inputs changed" in audit_text

@@ -74,7 +74,8 @@ def test_valid_month_is_written_with_its_record(root):
     assert result.rows == {"tickets": 3, "surveys": 2, "feedback": 2, "staff": 3, "self_assessment": 2}
     month = root / "data" / "processed" / "2024-01"
     assert sorted(p.name for p in month.iterdir()) == [
-        "_ingest.json", "feedback.parquet", "self_assessment.parquet", "staff.parquet", "surveys.parquet", "tickets.parquet",
+        "_ingest.json", "_originals", "feedback.parquet", "self_assessment.parquet", "staff.parquet", "surveys.parquet",
+        "tickets.parquet",
     ]
     record = json.loads((month / "_ingest.json").read_text(encoding="utf-8"))
     tickets_csv = raw_month(root, "2024-01") / "tickets.csv"
@@ -641,7 +642,7 @@ def test_an_entity_without_surveys_feedback_or_self_assessment_needs_only_ticket
     assert [r.ok for r in results] == [True, True], results[0].report()
     assert results[0].rows == {"tickets": 3, "staff": 3}
     assert sorted(p.name for p in (root / "data" / "processed" / "2024-01").iterdir()) == [
-        "_ingest.json", "staff.parquet", "tickets.parquet"]
+        "_ingest.json", "_originals", "staff.parquet", "tickets.parquet"]
 
 
 def test_a_file_of_an_undeclared_table_is_reported(tmp_path):

@@ -320,9 +320,13 @@ def test_audit_summary_lists_periods_in_order_with_a_brief_manifest(tmp_path):
         "period": "2024", "kind": "year", "languages": ["en", "ar"],
         "input_files": 2, "input_rows": 15, "inputs_sha256": combined[:12],
         "commit": "1234567890ab", "clean": True, "code_sha256": "c" * 12, "lock_sha256": "f" * 12,
-        "python": "3.11.7", "pandas": "3.1.0", "outputs": 3, "verify": "goldbook verify 2024",
+        "python": "3.11.7", "pandas": "3.1.0", "outputs": 3, "editions": 1, "verify": "goldbook verify 2024",
     }
     assert feb["commit"] is None and feb["clean"] is False and feb["input_rows"] == 10
+    # an earlier edition kept under editions/ counts; a folder without a manifest does not
+    write(tmp_path / "reports" / "2024-02" / "editions" / "1" / "manifest.json", json.dumps(record("2024-02", [], None)))
+    (tmp_path / "reports" / "2024-02" / "editions" / "2").mkdir()
+    assert [r["editions"] for r in manifest.audit_summary(tmp_path)] == [1, 2, 1]
 
 
 def test_raw_file_fallback_rehashes_whole_files_only(tmp_path):

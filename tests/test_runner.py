@@ -172,8 +172,8 @@ def test_success_publishes_notebooks_tables_and_manifest(published):
     [(period, params, staged)] = published.manifests
     assert period == "2024-01" and params["langs"] == ["ar", "en"] and params["notebooks"] == ["01_ok.ipynb"]
     assert "tables/ok_env_en.csv" in staged and "en/01_ok.ipynb" in staged
-    # no staging folder is left behind
-    assert [p.name for p in (published.root / "reports").iterdir()] == ["2024-01"]
+    # no staging folder is left behind; the publication is in the ledger
+    assert sorted(p.name for p in (published.root / "reports").iterdir()) == ["2024-01", "ledger.jsonl"]
 
 
 def test_kernel_runs_in_the_data_root_with_the_fixed_environment(published):
@@ -273,7 +273,7 @@ def test_failing_cell_names_notebook_cell_and_error_and_publishes_nothing(bare):
     assert tree(bare.root / "reports" / "2024-01") == before
     kept = bare.root / "reports" / ".failed" / "2024-01" / "en" / "02_fails.ipynb"
     assert kept.exists() and "reports/.failed/2024-01/" in result.message
-    assert sorted(p.name for p in (bare.root / "reports").iterdir()) == [".failed", "2024-01"]
+    assert sorted(p.name for p in (bare.root / "reports").iterdir()) == [".failed", "2024-01", "ledger.jsonl"]
 
 
 def test_sys_exit_fails_the_run(bare):
@@ -389,7 +389,8 @@ def test_demo_run_publishes_every_period_in_both_languages(demo_run):
             assert sorted(p.name for p in (folder / lang).glob("*.ipynb")) == [nb.name for nb in notebooks]
     assert published, "no notebook serves any demo period"
     assert sorted(p.name for p in (demo_run / "reports").iterdir()) == sorted(
-        p for p in periods if (demo_run / "reports" / p).exists()), "a staging or failed folder was left"
+        [p for p in periods if (demo_run / "reports" / p).exists()] + ["ledger.jsonl"]), \
+        "a staging or failed folder was left"
 
 
 @pytest.mark.e2e

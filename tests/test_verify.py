@@ -20,9 +20,10 @@ from helpers import cli
 from helpers.base.config import load_config
 from helpers.base.paths import get_paths
 from helpers.base.periods import parse
-from helpers.data import ingest
+from helpers.data import ingest, originals
 from helpers.demo import generate as demo
-from helpers.pipeline import manifest, runner, verify
+from helpers.base.files import sha256_file
+from helpers.pipeline import ledger, manifest, runner, verify
 
 
 def write(path: Path, text: str) -> Path:
@@ -76,6 +77,9 @@ def standin_root(tmp_path, monkeypatch):
     monkeypatch.setattr(verify, "rebuild", lambda period, work, langs, **kw: standin_run(period, work, langs))
     for period in ("2024-01", "2024-02"):
         standin_run(period, root, ("en", "ar"))
+        # recorded as the runner records a publication
+        recorded = sha256_file(get_paths(root).period_reports(period) / "manifest.json")
+        ledger.append(ledger.new_entry(period, 1, recorded, "first publication"), root)
     return root
 
 
@@ -261,6 +265,7 @@ def test_the_cli_published_only_flag_exits_1_on_an_edit_and_names_the_file(stand
     out = capsys.readouterr().out.splitlines()
     assert out == ["2024-01: 3 of 3 published files match the manifest",
                    "2024-02: 3 of 3 published files match the manifest",
+                   "no _build/html here: the book's pages were not checked",
                    "verify: 2 of 2 periods identical"]
     edit_published_table(standin_root)
     assert cli.main(["--root", str(standin_root), "verify", "2024-02"]) == 1
@@ -384,6 +389,19 @@ def test_a_wrong_hint_is_caught_and_the_later_months_are_ingested_again(demo_cop
     notes = []
     verify.ingest_clean(chained, hint_root=demo_copy, notes=notes)
     assert len(notes) == 1 and "differs from a rebuild of 2024-01..2024-01 from raw" in notes[0]
+    assert processed_files(chained) == processed_files(in_order)
+
+
+@pytest.mark.e2e
+def test_a_store_ingested_before_originals_were_kept_is_still_a_right_guess(demo_copy, tmp_path, two_chains):
+    in_order, chained = staged_twice(demo_copy, tmp_path)
+    kept = list(get_paths(demo_copy).processed.glob(f"*/{originals.ORIGINALS_DIR}"))
+    assert kept
+    for folder in kept:  # as in a store ingested before ingest kept the raw files' copies
+        shutil.rmtree(folder)
+    notes = []
+    verify.ingest_clean(chained, hint_root=demo_copy, notes=notes)
+    assert notes == []
     assert processed_files(chained) == processed_files(in_order)
 
 

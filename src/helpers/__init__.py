@@ -22,6 +22,7 @@ data/      the edge where raw exports come in
     readers        read one raw file (CSV or .xlsx) as text, lines as a spreadsheet numbers them
     ingest_report  the problems found, the ingest report and the full list as CSV
     ingest         validate a month's (or a day's) exports and write the processed store
+    originals      the raw file versions ingested, and those a correction superseded (data/raw/.superseded)
     store          read the processed store as of a period (pandas and DuckDB)
     rawcsv         the one raw-CSV writer: values and files as an export writes them (demo, snapshot)
     snapshot       read a month's or a day's tables from PostgreSQL into raw files
@@ -51,6 +52,7 @@ pipeline/  running periods and proving them
     runner         plan a period's notebooks, skip what is current, publish all or nothing
     kernel         execute a group of notebooks in one kernel with papermill
     manifest       fingerprint, output hashes and the manifest of a period
+    ledger         reports/ledger.jsonl: one chained line per publication, the editions of a period
     verify         rebuild a period from raw in a clean folder and compare
 book/      the Jupyter Book
     toc            the executed reports and the table of contents
@@ -58,7 +60,8 @@ book/      the Jupyter Book
     build          write the sources, build with Sphinx, check, swap the labels
     check          the published HTML's safety scan
     chrome         the theme's labels in Arabic
-    sphinx_ext     the Sphinx extension (right-to-left pages)
+    sphinx_ext     the Sphinx extension (right-to-left pages, correction notices)
+    audit          the build manifest of the built pages, and checking a period's pages against it
 demo/      deterministic synthetic raw data and its ground truth
     generate       the demo, month by month; one module per simulated table:
                    staff, tickets, surveys, feedback, self_assessment, initiatives, truth,

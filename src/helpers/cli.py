@@ -102,6 +102,8 @@ def cmd_ingest(args) -> int:
     from .data import ingest
 
     root = get_paths(args.root).root
+    for sentence in ingest.clean_store(root):  # what a killed ingest left, before anything else
+        print(sentence[:1].upper() + sentence[1:] + ".")
     if args.all:
         results = ingest.ingest_all(root)
         if not results:
@@ -144,7 +146,7 @@ def cmd_build(args) -> int:
     from .book import build
 
     paths = get_paths(args.root)
-    index = build.build_book(paths.root)
+    index = build.build_book(paths.root, force=args.force, progress=print)   # says what a killed build left
     print(f"book: {paths.rel(index)} (open it in a browser; English and Arabic)")
     return 0
 
@@ -152,10 +154,13 @@ def cmd_build(args) -> int:
 # --- verify ------------------------------------------------------------------------------------
 
 def cmd_verify(args) -> int:
-    from .pipeline import verify
+    from .pipeline import runner, verify
     from .pipeline.manifest import published_periods
 
     root = get_paths(args.root).root
+    if args.edition is not None and (args.all or args.manifest):
+        raise UserError("--edition N checks one edition of one PERIOD, against its own manifest: "
+                        "give a PERIOD, without --all or --manifest")
     if args.all:
         periods = published_periods(root)
         if not periods:
@@ -166,29 +171,49 @@ def cmd_verify(args) -> int:
         periods = [parse_period(args.period, root).label]
     if args.published_only and args.keep:
         raise UserError("--keep keeps a rebuild; --published-only does not rebuild")
+    for line in runner.settle(root, adopt=False):  # what a killed run left: before anything is read
+        print(line, file=sys.stderr)
     failed = []
+    edition = {"edition": args.edition} if args.edition is not None else {}
     for label in periods:
         if args.published_only:
-            result = verify.verify_published(label, root, manifest=args.manifest)
+            result = verify.verify_published(label, root, manifest=args.manifest, **edition)
         else:
-            result = verify.verify(label, root, manifest=args.manifest, keep=args.keep)
+            result = verify.verify(label, root, manifest=args.manifest, keep=args.keep, **edition)
         print(result.report(), file=sys.stdout if result.ok else sys.stderr)
         if not result.ok:
             failed.append(label)
+    if args.edition is None:   # an earlier edition has no pages in the book
+        failed += [label for label in _check_book_pages(periods, root) if label not in failed]
     if len(periods) > 1:
         print(f"verify: {len(periods) - len(failed)} of {len(periods)} periods identical"
               + (f"; not identical: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 
+def _check_book_pages(periods: list[str], root) -> list[str]:
+    """Check each period's pages in ``_build/html`` against the build manifest
+    (``book.audit.check_pages``), print the outcome; return the periods whose pages differ."""
+    from .book import audit
+
+    results = [audit.check_pages(label, root) for label in periods]
+    if not any(r.checked for r in results):
+        print(audit.NO_BUILD)
+        return []
+    for result in results:
+        print(result.report(), file=sys.stdout if result.ok else sys.stderr)
+    return [r.period for r in results if not r.ok]
+
+
 # --- status ------------------------------------------------------------------------------------
 
 def status_rows(root) -> list[dict]:
     """One row per month seen anywhere (raw, processed or reports) and per other published period:
-    ``period, raw, ingested, report`` where report is ``current``, ``stale`` (inputs, config,
-    code or lock changed since it ran) or ``-``."""
+    ``period, raw, ingested, edition, report`` where edition is the current edition's number in
+    the ledger (``-`` when none) and report is ``current``, ``stale: <why>`` (``stale_reasons``:
+    which inputs, config, code or lock changed since it ran) or ``-``."""
     from .data.ingest import raw_months
-    from .pipeline import manifest, runner
+    from .pipeline import ledger, manifest, runner
 
     paths = get_paths(root)
     raw = set(raw_months(paths.root))
@@ -203,26 +228,59 @@ def status_rows(root) -> list[dict]:
         if label in published:
             try:
                 recorded = manifest.read_manifest(label, paths.root) or {}
-                langs = tuple((recorded.get("run") or {}).get("languages") or LANGS)
-                report = "current" if manifest.up_to_date(label, paths.root, langs) else "stale"
+                why = stale_reasons(recorded, manifest.fingerprint(label, paths.root))
+                report = "current" if not why else "stale: " + ", ".join(why)
             except Exception:  # noqa: BLE001 - e.g. its month is no longer processed
-                report = "stale"
+                report = "stale: its data can no longer be read (is its month still ingested?)"
         kind = kind_of(label)
+        edition = ledger.current_edition(label, paths.root) if label in published else 0
         rows.append({
             "period": label,
             "raw": ("yes" if label in raw else "no") if kind == "month" else "",
             "ingested": ("yes" if label in processed else "no") if kind == "month" else "",
+            "edition": str(edition) if edition else "-",
             "report": report,
         })
     return rows
 
 
+def stale_reasons(recorded: dict, now: dict) -> list[str]:
+    """Why a manifest is not current, in brief: ``inputs changed (2024-05)`` naming the raw months
+    (or ``initiatives``) whose files changed, ``config changed``, ``code changed``, ``lock changed``."""
+    from .pipeline.manifest import recorded_fingerprint
+
+    before = recorded_fingerprint(recorded)
+    out = []
+    old = {i.get("path"): (i.get("sha256"), i.get("rows")) for i in before.get("inputs") or []}
+    new = {i.get("path"): (i.get("sha256"), i.get("rows")) for i in now.get("inputs") or []}
+    changed = sorted({_input_group(p) for p in set(old) | set(new) if old.get(p) != new.get(p)})
+    if changed:
+        out.append(f"inputs changed ({', '.join(changed)})")
+    for key, what in (("config", "config changed"), ("code", "code changed"), ("lock", "lock changed"),
+                      ("period", "period settings changed")):
+        if before.get(key) != now.get(key):
+            out.append(what)
+    return out
+
+
+def _input_group(path: str) -> str:
+    """``data/raw/2024-05/surveys.csv`` -> ``2024-05``; a top-level raw file -> its stem."""
+    parts = Path(str(path)).parts
+    return parts[2] if len(parts) > 3 else Path(str(path)).stem
+
+
 def cmd_status(args) -> int:
+    from .pipeline import runner
+
+    for line in runner.settle(get_paths(args.root).root, adopt=False):  # what a killed run left
+        print(line, file=sys.stderr)
     rows = status_rows(args.root)
     if not rows:
         print("nothing yet: put exports in data/raw/YYYY-MM/ (or run `goldbook demo-data`), then `goldbook ingest --all`")
         return 0
-    header = {"period": "period", "raw": "raw", "ingested": "ingested", "report": "report"}
+    header = {"period": "period", "raw": "raw", "ingested": "ingested", "edition": "edition", "report": "report"}
+    if all(r["edition"] == "-" for r in rows):  # nothing in the ledger: no column of dashes
+        del header["edition"]
     widths = {k: max(len(str(r[k])) for r in [header, *rows]) for k in header}
     for row in [header, *rows]:
         print("  ".join(str(row[k]).ljust(widths[k]) for k in header).rstrip())
@@ -294,25 +352,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = subs.add_parser("build", help="build the book into _build/html from the executed notebooks",
                         description="Generate the table of contents and pages from reports/ and build the "
-                                    "Jupyter Book with execution off: the notebooks were executed by `run`.")
+                                    "Jupyter Book with execution off: the notebooks were executed by `run`. "
+                                    "All or nothing: the book is built and checked beside _build/html and "
+                                    "swapped in only when it passes; a failed build leaves _build/html as it was.")
+    p.add_argument("--force", action="store_true", help="rebuild every page, even if nothing changed")
     p.set_defaults(func=cmd_build)
 
     p = subs.add_parser("verify", help="rebuild a published period from its raw files and prove it identical",
                         description="Rebuild the period in a clean temporary folder and compare every output "
                                     "with its manifest. Exit 0 with 'N of N outputs identical', otherwise say "
                                     "what differs and why (input files, config, code, lock). The files in "
-                                    "reports/<period>/ must match the manifest too; --published-only checks "
-                                    "only them.")
+                                    "reports/<period>/ must match the manifest too, and the manifest must be the one "
+                                    "the ledger (reports/ledger.jsonl) names; --published-only checks only "
+                                    "them. --edition N checks an earlier edition against its own inputs.")
     _period_or_all(p, "published period to verify")
     p.add_argument("--manifest", metavar="FILE", help="the published manifest to check against (default reports/<period>/manifest.json)")
     p.add_argument("--keep", action="store_true", help="keep the temporary rebuild for inspection")
     p.add_argument("--published-only", action="store_true",
                    help="only check the files in reports/<period>/ against the manifest, without rebuilding")
+    p.add_argument("--edition", type=int, metavar="N",
+                   help="check edition N of the period (an earlier one is in reports/<period>/editions/N/), "
+                        "rebuilt from its own raw inputs")
     p.set_defaults(func=cmd_verify)
 
     p = subs.add_parser("status", help="which months are raw, ingested and run, and whether reports are current",
                         description="List every month with raw files, processed data or a report, and every other "
-                                    "published period; 'stale' means inputs, config or code changed since it ran.")
+                                    "published period, with its current edition; 'stale: why' says which "
+                                    "inputs (raw months), config, code or lock changed since it ran.")
     p.set_defaults(func=cmd_status)
     return parser
 

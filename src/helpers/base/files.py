@@ -7,6 +7,8 @@ The one copy of each: every module that writes or hashes a file uses these.
 - ``swap_dir`` puts a finished folder in place of another in two renames; ``replace_dir``
   fills a temporary sibling folder and swaps it in (a month of the store, a published period).
 - ``link_tree`` copies a folder by hard links (files that are replaced, never edited in place);
+- ``clean_leftovers`` finishes or undoes what a killed process left behind (a swap cut between
+  its two renames, an unfinished temporary folder, a run's staging folder);
 - ``sha256_bytes``, ``sha256_file``: hex digests; ``canonical_json``: the bytes of a JSON record
   (manifests, ingest records) that hash the same on every machine.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -87,7 +90,7 @@ def replace_dir(target: str | os.PathLike, fill: Callable[[Path], None]) -> None
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-{os.getpid()}-", dir=target.parent))
     try:
         os.chmod(tmp, 0o755)
         fill(tmp)
@@ -106,3 +109,56 @@ def link_tree(src: Path, dest: Path) -> None:
         except OSError:
             shutil.copy2(a, b)
     shutil.copytree(src, dest, copy_function=link)
+
+
+# What ``swap_dir``, ``replace_dir`` and the runner name their temporary folders: the owner's pid
+# comes before a last part that makes the name unique.
+_LEFTOVER = re.compile(r"^\.(?P<what>old|tmp|staging)-(?:(?P<name>.+)-)?(?P<pid>\d+)-(?P<tail>[^-]+)$")
+
+
+def pid_alive(pid: int) -> bool:
+    """True if a process with this id exists (this one included)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
+
+
+def clean_leftovers(parent: str | os.PathLike) -> list[str]:
+    """Finish or undo what a killed process left in the folder ``parent``; one sentence per thing done.
+
+    Only what belongs to a process that no longer runs is touched:
+
+    - ``.old-<name>-<pid>-<n>``: a ``swap_dir`` cut between its two renames. If ``<name>`` is
+      missing, the old folder is the last complete one and is renamed back; otherwise it is removed.
+    - ``.tmp-<name>-<pid>-*``: an unfinished ``replace_dir`` folder, removed.
+    - ``.staging-<pid>-*``: a run's staging folder, removed.
+
+    Paths in the sentences are relative to ``parent``'s parent (e.g. ``reports/.staging-…``).
+    """
+    parent = Path(parent)
+    if not parent.is_dir():
+        return []
+    done = []
+    shown = lambda p: f"{parent.name}/{p.name}"  # noqa: E731
+    for entry in sorted(parent.iterdir()):
+        match = _LEFTOVER.match(entry.name)
+        if not match or pid_alive(int(match["pid"])):
+            continue
+        what, name = match["what"], match["name"]
+        if what == "old" and name and not (parent / name).exists():
+            os.rename(entry, parent / name)
+            done.append(f"restored {parent.name}/{name} from {shown(entry)}, left by a stopped swap")
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        kind = {"old": "a replaced copy", "tmp": "an unfinished folder", "staging": "a stopped run's staging"}[what]
+        done.append(f"removed leftover {shown(entry)} ({kind})")
+    return done

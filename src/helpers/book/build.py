@@ -8,12 +8,16 @@
    ``book/``, and ``toc.book_toc`` the table of contents ``_toc.yml``: an English and an Arabic part.
 3. Jupyter Book 1 builds ``book/`` (``reports/`` is linked into it) with notebook execution off:
    papermill already executed every notebook.
+   Sphinx writes into ``_build/.work/html``, kept between builds so that a small change rebuilds fast.
 4. ``chrome.localise_book`` gives Arabic pages the theme's own labels (search, contents,
    previous/next) in Arabic, from the catalogue's ``chrome.*`` keys.
-5. ``check.check_published`` scans the HTML for what must never be published (absolute paths,
-   national IDs, customer references, assets from the internet, injected scripts).
+5. A copy goes to a temporary sibling of ``_build/html``; ``check.check_published`` scans it for
+   what must never be published (absolute paths, national IDs, customer references, assets from
+   the internet, injected scripts), the build manifest (``audit``) is written into it, and it is
+   swapped in. A build that fails leaves ``_build/html`` as it was.
 
-A build is skipped when nothing it reads has changed (``_fingerprint``).
+A build is skipped when nothing it reads has changed (``_fingerprint``, recorded in the build
+manifest of ``_build/html``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -28,12 +33,15 @@ from pathlib import Path
 import yaml
 
 from ..base.config import load_config
-from ..base.files import write_if_changed
+from ..base.files import canonical_json, clean_leftovers, replace_dir, sha256_bytes, write_atomic, write_if_changed
 from ..base.messages import LANGS, t
 from ..base.paths import CODE_ROOT, Paths, get_paths
+from ..pipeline import runner
+from . import check as check_module
+from .audit import BUILD_RECORD, build_record, read_record, record_bytes
 from .check import check_published
 from .chrome import localise_book
-from .pages import KIND_ORDER, bilingual, book_pages
+from .pages import KIND_ORDER, bilingual, book_pages, notebook_notices
 from .toc import BookError, ReportIndex, book_toc, find_reports, page_language
 
 CONFIG_FILE = CODE_ROOT / "_config.yml"
@@ -51,9 +59,10 @@ def generate_sources(root=None) -> Path:
     return _generate(get_paths(root))[0]
 
 
-def _generate(paths: Paths) -> tuple[Path, str]:
-    """``generate_sources``, returning also the fingerprint of everything the build reads."""
-    reports = find_reports(paths.root)
+def _generate(paths: Paths, reports: ReportIndex | None = None) -> tuple[Path, str, list[str]]:
+    """``generate_sources``, returning also the fingerprint of everything the build reads and
+    the book's documents (generated pages and notebooks, without suffix)."""
+    reports = reports if reports is not None else find_reports(paths.root)
     pages = book_pages(paths.root, reports)
     src = paths.book_src
     src.mkdir(parents=True, exist_ok=True)
@@ -74,7 +83,10 @@ def _generate(paths: Paths) -> tuple[Path, str]:
     toc = paths.root / "_toc.yml"
     toc_text = GENERATED_NOTE + yaml.safe_dump(book_toc(reports), allow_unicode=True, sort_keys=False, width=1000)
     write_if_changed(toc, toc_text.encode("utf-8"))
-    return toc, _fingerprint(paths, pages, toc_text, reports)
+    docs = sorted([rel[:-len(".md")] for rel in pages] + [nb.docname for lang in LANGS for kind in KIND_ORDER
+                                                         for period in reports.periods(kind, lang)
+                                                         for nb in reports.notebooks(period, lang)])
+    return toc, _fingerprint(paths, pages, toc_text, reports), docs
 
 
 # Never sources of the book, whatever Sphinx finds through the ``book/reports`` link: hidden folders
@@ -136,6 +148,8 @@ def sphinx_overrides(root=None) -> dict:
         # Absolute here (never in a page): the data root need not be the code checkout.
         "html_static_path": [str(ASSETS_DIR)],
         "exclude_patterns": exclude_patterns(),
+        # the correction notice of each corrected period's notebook pages (``sphinx_ext``)
+        "goldbook_notices": notebook_notices(paths.root),
     }
 
 
@@ -145,44 +159,126 @@ def exclude_patterns() -> list[str]:
     return sorted({*JB_EXCLUDE_DEFAULTS, *configured, *UNPUBLISHED_PATTERNS})
 
 
-STAMP = ".goldbook-book.sha256"
+WORK = ".work"          # under _build/: Sphinx's own output and doctrees, kept between builds
+INCOMPLETE = ".incomplete"   # in the work folder while Sphinx writes it: a stopped build cannot be trusted
+DOCS = "docs.json"      # in the work folder: the pages its html may hold
+LEGACY = (".goldbook-book.sha256", ".doctrees", "jupyter_execute")   # what the in-place build kept in _build/
 
 
-def build_book(root=None, quiet: bool = True, jobs: int | None = None, force: bool = False) -> Path:
-    """Generate the sources, build ``_build/html`` offline with execution off, check it.
+def build_book(root=None, quiet: bool = True, jobs: int | None = None, force: bool = False,
+               progress=None) -> Path:
+    """Generate the sources, build the book offline with execution off, check it, publish it.
 
-    Returns ``_build/html/index.html``. Raises ``BookError`` if Sphinx fails or
-    ``check_published`` finds anything that must not be published. When nothing the build reads
-    has changed since the last checked build (``_build/.goldbook-book.sha256``), Sphinx is not
-    even started; ``force`` rebuilds every page.
+    All or nothing: Sphinx builds incrementally into ``_build/.work/html`` (doctrees beside
+    it); the theme's labels are localised there; a copy goes to a temporary sibling of
+    ``_build/html``, where ``check_published`` scans it and its build manifest
+    (``audit.BUILD_RECORD``) is written; only then is it swapped in (``base.files.replace_dir``).
+    A failed Sphinx build or check raises ``BookError`` and leaves ``_build/html`` as it was.
+
+    Returns ``_build/html/index.html``. When the build manifest of ``_build/html`` records the
+    fingerprint of everything this build reads, Sphinx is not even started; ``force`` rebuilds
+    every page. What a killed build left (``clean_leftovers``, a work folder Sphinx did not finish)
+    is cleaned first; ``progress`` gets one sentence per thing cleaned.
     """
     paths = get_paths(root)
-    _, fingerprint = _generate(paths)
+    say = progress or (lambda line: None)
+    # what a stopped run or ingest left (a period's swap cut between its renames must not drop it from the book)
+    for line in runner.settle(paths.root, adopt=False) + clean_leftovers(paths.build):
+        say(line)
+    reports = find_reports(paths.root)
+    _, fingerprint, docs = _generate(paths, reports)
     out = paths.build / "html"
-    stamp = paths.build / STAMP
-    if not force and (out / "index.html").is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+    if not force and (out / "index.html").is_file() and (read_record(out) or {}).get("fingerprint") == fingerprint:
         return out / "index.html"
-    stamp.unlink(missing_ok=True)
+
+    work = paths.build / WORK
+    incomplete = work / INCOMPLETE
+    if incomplete.exists():
+        say(f"removed {paths.rel(work)}: a stopped build left it unfinished")
+    if force or incomplete.exists():
+        shutil.rmtree(work, ignore_errors=True)
+    for legacy in LEGACY:
+        _remove(paths.build / legacy)
+    html = work / "html"
+    if html.is_dir() and not set(_read_docs(work)) <= set(docs):
+        # Sphinx never removes the page of a removed document: start its html again (doctrees stay)
+        shutil.rmtree(html)
+    html.mkdir(parents=True, exist_ok=True)
+    incomplete.touch()
+    write_atomic(work / DOCS, canonical_json(docs))
 
     jobs = jobs or max(1, min(os.cpu_count() or 1, 4))
     # Sphinx and Jupyter Book take over a second to import: only a build that has work to do pays it
     from jupyter_book.sphinx import build_sphinx
 
     result = build_sphinx(
-        paths.book_src, out, noconfig=True, path_config=str(CONFIG_FILE), confoverrides=sphinx_overrides(paths.root),
-        doctreedir=paths.build / ".doctrees", builder="html", quiet=quiet, jobs=jobs, force_all=force,
-        freshenv=force,
+        paths.book_src, html, noconfig=True, path_config=str(CONFIG_FILE), confoverrides=sphinx_overrides(paths.root),
+        doctreedir=work / "doctrees", builder="html", quiet=quiet, jobs=jobs, force_all=force, freshenv=force,
     )
     if isinstance(result, BaseException) or result:
         raise BookError(f"jupyter-book build failed ({result}); see the messages above")
 
+    incomplete.unlink()      # from here a stopped build leaves pages Sphinx finished: localising is idempotent
     entity = load_config(paths.root).raw.get("entity", {})
-    localise_book(out, page_language, author={lang: entity.get(f"name_{lang}", "") for lang in LANGS})
-    problems = check_published(out, forbidden=(str(paths.root), str(CODE_ROOT), sys.prefix, os.path.expanduser("~")))
+    localise_book(html, page_language, author={lang: entity.get(f"name_{lang}", "") for lang in LANGS})
+    forbidden = (str(paths.root), str(CODE_ROOT), sys.prefix, os.path.expanduser("~"))
+    previous = read_record(out)
+    replace_dir(out, lambda tmp: _publish(html, tmp, fingerprint, forbidden, paths.rel(out), previous))
+    return out / "index.html"
+
+
+def check_key(forbidden: tuple[str, ...]) -> str:
+    """What the safety check's verdict on a file depends on besides its bytes: the check's code
+    and this machine's folders."""
+    return sha256_bytes(Path(check_module.__file__).read_bytes() + "\0".join(forbidden).encode("utf-8"))
+
+
+def _publish(html: Path, dest: Path, fingerprint: str, forbidden: tuple[str, ...], shown: str,
+             previous: dict | None = None) -> None:
+    """Copy the work html into ``dest`` (a copy: Sphinx rewrites its files in place), check the
+    copy, and write its build manifest; ``BookError`` if it must not be published.
+
+    Files with the bytes of a file of the ``previous`` build manifest (the book now published),
+    checked with the same ``check_key``, are not scanned again."""
+    files = copy_tree(html, dest)
+    key = check_key(forbidden)
+    only = None
+    if previous is not None and previous.get("check") == key:
+        only = {rel for rel, digest in files.items() if previous["files"].get(rel) != digest}
+    problems = check_published(dest, forbidden=forbidden, only=only)
     if problems:
         listed = "\n".join(f"  - {p}" for p in problems[:50])
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        raise BookError(f"the built book must not be published: {len(problems)} problem(s) in "
-                        f"{paths.rel(out)}:\n{listed}{more}")
-    stamp.write_text(fingerprint + "\n")
-    return out / "index.html"
+        raise BookError(f"the built book must not be published ({len(problems)} problem(s); {shown} is left "
+                        f"as it was):\n{listed}{more}")
+    write_atomic(dest / BUILD_RECORD, record_bytes({**build_record(files, fingerprint), "check": key}))
+
+
+def copy_tree(src: Path, dest: Path) -> dict[str, str]:
+    """Copy every file under ``src`` into the folder ``dest``; returns each file's sha256 by its
+    relative path (read once, for the copy and the hash)."""
+    hashes = {}
+    for folder, dirs, names in os.walk(src):
+        dirs.sort()
+        rel_dir = Path(folder).relative_to(src)
+        (dest / rel_dir).mkdir(exist_ok=True)
+        for name in sorted(names):
+            data = (Path(folder) / name).read_bytes()
+            (dest / rel_dir / name).write_bytes(data)
+            hashes[(rel_dir / name).as_posix()] = sha256_bytes(data)
+    return hashes
+
+
+def _read_docs(work: Path) -> list[str]:
+    try:
+        docs = json.loads((work / DOCS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ["?"]        # unknown: treated as holding a page that is gone
+    return docs if isinstance(docs, list) else ["?"]
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()

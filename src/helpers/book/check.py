@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _standing_alone(data: bytes, start: int, end: int) -> bool:
     return before not in _WORD and before not in b"-" and after not in _WORD and after not in b"-"
 
 
-def check_published(html_dir, forbidden: tuple[str, ...] = ()) -> list[str]:
+def check_published(html_dir, forbidden: tuple[str, ...] = (), only: Collection[str] | None = None) -> list[str]:
     """Problems that forbid publishing ``html_dir``, each ``file:line: what (excerpt)``.
 
     Looks, in every page and data file outside the theme's ``_static``, for absolute paths
@@ -68,7 +69,9 @@ def check_published(html_dir, forbidden: tuple[str, ...] = ()) -> list[str]:
     everywhere (``_static`` too)
     for assets loaded from the internet (``http(s)://`` or ``//`` in a script, stylesheet, image …
     or CSS ``url()``/``@import``). ``forbidden`` adds this machine's own folders (the data root,
-    the checkout, the environment), whatever they are called. [] means the book may be published.
+    the checkout, the environment), whatever they are called. ``only`` limits the scan to these
+    files (paths relative to ``html_dir``): the others were checked before, byte for byte the same.
+    [] means the book may be published.
     """
     html_dir = Path(html_dir)
     own = [p.rstrip("/").encode() for p in forbidden if p and p.startswith("/") and len(p.rstrip("/")) > 1]
@@ -77,6 +80,8 @@ def check_published(html_dir, forbidden: tuple[str, ...] = ()) -> list[str]:
     problems = []
     for path in sorted(p for p in html_dir.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES):
         rel = path.relative_to(html_dir).as_posix()
+        if only is not None and rel not in only:
+            continue
         data = path.read_bytes()
         suffix = path.suffix.lower()
         theme = rel.startswith("_static/")

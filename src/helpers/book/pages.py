@@ -14,6 +14,7 @@ Arabic pages are right-to-left: each carries ``<meta name="page-dir" content="rt
 from __future__ import annotations
 
 import csv
+import html
 import math
 import os
 from pathlib import Path
@@ -29,8 +30,9 @@ from ..chapters.headline_view import headline_display, significance_note
 from ..chapters.recognition import MORALE, TEAM_COLUMNS
 from ..chapters.recognition_view import team_display
 from ..data import contract
-from ..pipeline.manifest import audit_summary
-from .toc import SECTION_PAGES, ReportIndex, find_reports
+from ..pipeline.ledger import REASONS, Edition, editions
+from ..pipeline.manifest import audit_summary, published_periods
+from .toc import SECTION_PAGES, ReportIndex, find_reports, unpublished
 
 HEADLINE_TABLE = "overview_headline.csv"
 TEAM_TABLE = "recognition_team.csv"
@@ -289,10 +291,68 @@ def months_page(reports: ReportIndex, lang: str) -> str:
             + _month_links(reports, lang, here))
 
 
-def month_page(paths: Paths, reports: ReportIndex, period: Period, lang: str, kpi: dict) -> str:
+def correction_notice(eds: list[Edition] | tuple[Edition, ...], lang: str, code=md_code,
+                      text=escape_markdown) -> str | None:
+    """The sentence of a corrected period (more than one edition): when the current edition was
+    published, which inputs changed (each shown by ``code``: Markdown inline code, or HTML) and
+    which edition it replaces; ``text`` escapes the date. None for one edition or none."""
+    if len(eds) < 2:
+        return None
+    current, previous = eds[-1], eds[-2]
+    inputs = (t("book.edition.inputs", lang, files=", ".join(code(p) for p in current.changed_inputs))
+              if current.changed_inputs else t("book.edition.no_inputs", lang))
+    return t(f"book.edition.{_notice_kind(current)}.notice", lang, date=text(current.date), inputs=inputs,
+             edition=current.number, previous=previous.number)
+
+
+def _notice_kind(edition: Edition) -> str:
+    """``updated`` when the edition only added inputs (a year with a new month), else ``corrected``."""
+    return "updated" if edition.reason == "inputs added" else "corrected"
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A ledger reason in the reader's language (``ledger.REASONS``); an unknown one as escaped text."""
+    name = REASONS.get(reason)
+    return t(f"book.edition.reason.{name}", lang) if name else escape_markdown(reason)
+
+
+def _notice_block(eds, lang: str) -> list[str]:
+    """The correction notice as a MyST admonition, in a list of one block; [] when not corrected."""
+    notice = correction_notice(eds, lang)
+    if not notice:
+        return []
+    title = t(f"book.edition.{_notice_kind(eds[-1])}.title", lang)
+    return [f":::{{admonition}} {title}\n:class: note goldbook-correction\n\n{notice}\n:::\n"]
+
+
+def notice_html(eds: list[Edition] | tuple[Edition, ...], lang: str) -> str | None:
+    """The correction notice as HTML (the admonition MyST makes of ``_notice_block``), for the
+    period's notebook pages (``sphinx_ext``); None when not corrected."""
+    notice = correction_notice(eds, lang, code=lambda p: f"<code class=\"docutils literal notranslate\">"
+                                                      f"{html.escape(str(p))}</code>", text=html.escape)
+    if not notice:
+        return None
+    return (f'<div class="admonition note goldbook-correction">\n<p class="admonition-title">'
+            f"{html.escape(t(f'book.edition.{_notice_kind(eds[-1])}.title', lang))}</p>\n<p>{notice}</p>\n</div>\n")
+
+
+def notebook_notices(root=None) -> dict[str, dict[str, str]]:
+    """``{period: {lang: notice HTML}}`` for every corrected published period."""
+    out = {}
+    for period, eds in period_editions(root, published_periods(root)).items():
+        notices = {lang: notice_html(eds, lang) for lang in LANGS}
+        if all(notices.values()):
+            out[period] = notices
+    return out
+
+
+def month_page(paths: Paths, reports: ReportIndex, period: Period, lang: str, kpi: dict,
+               eds: list[Edition] | tuple[Edition, ...] = ()) -> str:
+    """A month's chapter page: its notebooks, headline figures and, when the month was corrected
+    (``eds``, its editions), the correction notice first."""
     here = _month_page(lang, period)
     other = [lg for lg in LANGS if lg != lang and reports.notebooks(period, lg)]
-    out = [front_matter(lang), f"# {period_title(period, lang)}\n",
+    out = [front_matter(lang), f"# {period_title(period, lang)}\n", *_notice_block(eds, lang),
            t("book.month.intro", lang, period=period_title(period, lang)) + "\n",
            f"## {t('book.month.reports', lang)}\n", _notebook_list(reports, period, lang, here)]
     out.append(_headline_block(paths, period, lang, "##", kpi))
@@ -326,9 +386,10 @@ def annual_page(reports: ReportIndex, lang: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def year_page(reports: ReportIndex, period: Period, lang: str) -> str:
+def year_page(reports: ReportIndex, period: Period, lang: str, eds: list[Edition] | tuple[Edition, ...] = ()) -> str:
     here = _year_page(lang, period)
     return "\n".join([front_matter(lang), f"# {t('book.annual.year', lang, year=period.label)}\n",
+                      *_notice_block(eds, lang),
                       t("book.annual.year_intro", lang, year=period.label) + "\n",
                       _notebook_list(reports, period, lang, here)])
 
@@ -454,12 +515,15 @@ def raw_tables() -> list[dict]:
 
 
 def analyst_tables(paths: Paths) -> dict[str, dict]:
-    """Every ``reports/<period>/tables/<name>.csv`` by name: its columns and the period kinds it appears in."""
+    """Every ``reports/<period>/tables/<name>.csv`` of a published period (never a hidden folder,
+    ``.old-*`` copy or ``editions/``) by name: its columns and the period kinds it appears in."""
     found: dict[str, dict] = {}
     reports = paths.reports
     if not reports.is_dir():
         return found
     for period_dir in sorted(reports.iterdir()):
+        if unpublished(period_dir.name) or not period_dir.is_dir():    # the rule of ``toc.find_reports``
+            continue
         try:
             kind = kind_of(period_dir.name)
         except PeriodError:
@@ -568,12 +632,13 @@ def _audit_value(key: str, value, lang: str) -> str:
     return escape_markdown(value)
 
 
-def audit_page(rows: list[dict], lang: str) -> str:
-    """One table per period kind: each period's inputs, code, environment and how to verify it."""
+def audit_page(rows: list[dict], lang: str, eds: dict[str, list[Edition]] | None = None) -> str:
+    """One table per period kind: each period's inputs, code, environment and how to verify it;
+    then the editions of each period in the ledger (``eds``, by period)."""
     out = [front_matter(lang), f"# {t('book.audit.title', lang)}\n", t("book.audit.intro", lang) + "\n"]
     if not rows:
         out.append(t("book.audit.none", lang) + "\n")
-        return "\n".join(out)
+        return "\n".join(out + [editions_section(eds or {}, lang)])
     keys = [k for k in AUDIT_ORDER if any(k in r for r in rows)]
     keys += sorted({k for r in rows for k in r} - set(keys) - {"kind"})
     header = [t(f"book.audit.{k}", lang) if messages.has(f"book.audit.{k}") else escape_markdown(k) for k in keys]
@@ -582,7 +647,38 @@ def audit_page(rows: list[dict], lang: str) -> str:
         if mine:
             out.append(f"## {t(f'book.kind.{kind}', lang)}\n")
             out.append(md_table(header, [[_audit_value(k, r.get(k), lang) for k in keys] for r in mine]))
+    out.append(editions_section(eds or {}, lang))
     return "\n".join(out)
+
+
+EDITION_COLUMNS = ("period", "edition", "date", "reason", "changed_inputs", "verify")
+
+
+def editions_section(eds: dict[str, list[Edition]], lang: str) -> str:
+    """The Audit page's editions: one row per edition of each period (period order, oldest
+    edition first), with the command that verifies it; the current one marked."""
+    out = [f"## {t('book.audit.h.editions', lang)}\n", t("book.audit.editions_intro", lang) + "\n"]
+    rows = []
+    for period, mine in eds.items():
+        for e in mine:
+            number = messages.fmt_num(e.number, lang)
+            command = f"goldbook verify {period}" + ("" if e.current else f" --edition {e.number}")
+            rows.append([escape_markdown(period),
+                         number + (f" ({t('book.audit.current', lang)})" if e.current else ""),
+                         escape_markdown(e.date) if e.date else "–",
+                         reason_text(e.reason, lang) if e.reason else "–",
+                         ", ".join(md_code(p) for p in e.changed_inputs) or "–",
+                         md_code(command)])
+    if not rows:
+        return "\n".join(out + [t("book.audit.editions_none", lang) + "\n"])
+    header = [t(f"book.audit.{k}", lang) for k in EDITION_COLUMNS]
+    return "\n".join(out + [md_table(header, rows)])
+
+
+def period_editions(root, periods: list[str]) -> dict[str, list[Edition]]:
+    """The editions (``pipeline.ledger.editions``) of each of ``periods`` that the ledger has, in order."""
+    found = {label: editions(label, root) for label in periods}
+    return {label: eds for label, eds in found.items() if eds}
 
 
 def _kind(label) -> str | None:
@@ -601,17 +697,18 @@ def book_pages(root=None, reports: ReportIndex | None = None) -> dict[str, str]:
     reports = reports if reports is not None else find_reports(paths.root)
     pages = {"index.md": landing_page(paths, reports, cfg)}
     audit = audit_rows(paths.root)
+    eds = period_editions(paths.root, [r["period"] for r in audit])
     for lang in LANGS:
         pages[f"{lang}/months.md"] = months_page(reports, lang)
         for p in reports.periods("month", lang):
-            pages[_month_page(lang, p)] = month_page(paths, reports, p, lang, cfg.kpi)
+            pages[_month_page(lang, p)] = month_page(paths, reports, p, lang, cfg.kpi, eds.get(p.label, ()))
         pages[f"{lang}/weekly.md"] = latest_page(reports, "week", lang)
         pages[f"{lang}/daily.md"] = latest_page(reports, "day", lang)
         pages[f"{lang}/annual.md"] = annual_page(reports, lang)
         for p in reports.periods("year", lang):
-            pages[_year_page(lang, p)] = year_page(reports, p, lang)
+            pages[_year_page(lang, p)] = year_page(reports, p, lang, eds.get(p.label, ()))
         pages[f"{lang}/methods.md"] = methods_page(cfg, lang)
         pages[f"{lang}/data_dictionary.md"] = data_dictionary_page(paths, lang)
         pages[f"{lang}/assumptions.md"] = assumptions_page(paths, cfg, lang)
-        pages[f"{lang}/audit.md"] = audit_page(audit, lang)
+        pages[f"{lang}/audit.md"] = audit_page(audit, lang, eds)
     return pages

@@ -2,7 +2,8 @@
 
 ``setup`` makes sure every page of an Arabic folder carries the ``page-dir`` meta even if its
 notebook lacks it, and wraps its content in ``<div class="goldbook-rtl" dir="rtl" lang="ar">``:
-without JavaScript the page content still reads right to left.
+without JavaScript the page content still reads right to left. A notebook page of a corrected
+period gets the correction notice under its title (``goldbook_notices``, set by ``build_book``).
 """
 
 from __future__ import annotations
@@ -28,12 +29,39 @@ def _page_direction(app, pagename, templatename, context, doctree) -> None:
         tags += f'<meta name="language" content="{lang}" />\n'
     context["metatags"] = tags
     body = context.get("body")
+    notice = _notice(app, pagename, lang)
+    if notice and body is not None and notice not in body:
+        title_end = body.find("</h1>")
+        at = title_end + len("</h1>") if title_end != -1 else 0
+        context["body"] = body = body[:at] + "\n" + notice + body[at:]
     if DIRECTION[lang] == "rtl" and body is not None and not body.startswith('<div class="goldbook-rtl"'):
         context["body"] = RTL_OPEN.format(lang=lang) + body + "</div>\n"
 
 
+def _period(pagename: str) -> str | None:
+    """The period of a notebook page ``reports/<period>/<lang>/<name>``."""
+    parts = pagename.split("/")
+    return parts[1] if parts[0] == "reports" and len(parts) > 3 else None
+
+
+def _notice(app, pagename: str, lang: str) -> str | None:
+    return ((app.config.goldbook_notices or {}).get(_period(pagename)) or {}).get(lang)
+
+
+def _outdated_by_notices(app, env, added, changed, removed) -> list[str]:
+    """The notebook pages of every period whose notice changed since the last build: Sphinx rereads
+    and so rewrites them (``goldbook_notices`` itself triggers no rebuild)."""
+    new = app.config.goldbook_notices or {}
+    old = getattr(env, "goldbook_notices", {})
+    env.goldbook_notices = dict(new)
+    periods = {p for p in set(old) | set(new) if old.get(p) != new.get(p)}
+    return sorted(d for d in env.found_docs if _period(d) in periods and d not in added | changed)
+
+
 def setup(app):
     """Sphinx entry point (``_config.yml`` lists ``helpers.book.sphinx_ext`` as an extension)."""
+    app.add_config_value("goldbook_notices", {}, "")
+    app.connect("env-get-outdated", _outdated_by_notices)
     app.connect("html-page-context", _page_direction)
     # Jupyter Book always passes comments_config; sphinx_comments is not loaded (it can fetch
     # scripts from the internet), so declare the value to keep the build free of warnings.

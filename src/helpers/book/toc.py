@@ -76,6 +76,12 @@ class ReportIndex:
         return sum(len(v) for v in self._by.values())
 
 
+def unpublished(name: str) -> bool:
+    """True for a folder or file of ``reports/`` that is never published: a hidden one
+    (``.staging-*``, ``.failed``, ``.ingest``, drafts), a ``_``-prefixed one, or a ``.old-*`` copy."""
+    return name.startswith((".", "_")) or ".old-" in name
+
+
 def find_reports(root=None) -> ReportIndex:
     """Every ``reports/<period>/<lang>/*.ipynb`` whose folder names are a period and a language:
     only published periods (never a hidden folder such as ``.staging-*``, ``.failed/`` or
@@ -84,8 +90,7 @@ def find_reports(root=None) -> ReportIndex:
     found = []
     if reports.is_dir():
         for period_dir in sorted(reports.iterdir()):
-            # .staging-*, .failed, .ingest and any hidden folder are not published, nor a .old-* copy
-            if period_dir.name.startswith((".", "_")) or ".old-" in period_dir.name or not period_dir.is_dir():
+            if unpublished(period_dir.name) or not period_dir.is_dir():
                 continue
             try:
                 period = parse_period(period_dir.name, root)   # weeks from the entity's first day
@@ -93,7 +98,7 @@ def find_reports(root=None) -> ReportIndex:
                 continue
             for lang in LANGS:
                 for path in sorted((period_dir / lang).glob("*.ipynb")):
-                    if path.name.startswith((".", "_")):
+                    if unpublished(path.name):
                         continue
                     found.append(ReportNotebook(period, lang, path.stem, _title_key(path)))
     return ReportIndex(found)

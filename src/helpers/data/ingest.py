@@ -7,8 +7,12 @@ shows it (header = line 1), the column, the value and the rule in plain words. A
 writes nothing to the store; the full list goes to ``reports/.ingest/<month>-problems.csv``.
 An accepted month is written atomically (temporary folder, then rename) as typed, deterministic
 Parquet plus ``_ingest.json`` (each raw file's path, sha256 and rows, and the timestamps moved
-for clock skew, if any). Re-ingesting unchanged raw files is a no-op; a changed raw file
-replaces the month and the report names the changed files (a correction).
+for clock skew, if any) and a copy of each raw file (``_originals/``, ``data.originals``).
+Re-ingesting unchanged raw files is a no-op; a changed raw file replaces the month and the
+report names the changed files (a correction) and where the version it replaces is kept
+(``data/raw/.superseded/``). A correction is first checked against every later ingested month
+(the corrections cascade): one that takes away a ticket a later survey names, or a message still
+open that a later month closes, is refused with the later file and line, and writes nothing.
 
 Only the tables the entity declares are read (``contract.provided_tables``); a small clock
 inversion between ticket timestamps is settled before storing (``contract.settle_clock_skew``).
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -31,9 +35,17 @@ import pyarrow.compute  # noqa: F401 - pa.compute
 import pyarrow.parquet as pq
 
 from ..base.config import ConfigError, load_config
-from ..base.files import canonical_json, link_tree, replace_dir, sha256_bytes, sha256_file, write_atomic
+from ..base.files import (
+    canonical_json,
+    clean_leftovers,
+    link_tree,
+    replace_dir,
+    sha256_bytes,
+    sha256_file,
+    write_atomic,
+)
 from ..base.paths import Paths, get_paths
-from . import contract, readers, store
+from . import contract, originals, readers, store
 from .ingest_report import (
     IngestResult,
     Problem,
@@ -270,6 +282,236 @@ def _recorded_clock_skew(record: dict) -> tuple[dict[str, dict[str, int]], int |
     return moved, seconds
 
 
+# --- originals: the raw file versions ingested ------------------------------------------------
+def _keep_originals(reads: list[_Read], tmp: Path, target: Path) -> None:
+    """Copies of the raw files of ``reads`` in the folder ``tmp`` being filled for ``target``
+    (``originals.keep``: linked from ``target``'s copies when it holds them already)."""
+    for r in reads:
+        originals.keep(r.path, r.sha256, tmp, target)
+
+
+def _gone(before: list[dict], now: list[dict]) -> list[tuple[str, str]]:
+    """(path, sha256) of every file version recorded in ``before`` and not in ``now``: the
+    versions a correction replaced or removed."""
+    kept = {(f["path"], f["sha256"]) for f in now}
+    return [(f["path"], f["sha256"]) for f in before if (f["path"], f["sha256"]) not in kept]
+
+
+def _supersede(versions: list[tuple[str, str]], paths: Paths, superseded: list[dict], notes: list[str]) -> None:
+    """Keep the ingested copy of each replaced version under data/raw/.superseded/
+    (``originals.supersede``), or say that none was kept."""
+    for rel, sha in versions:
+        kept = originals.supersede(rel, sha, paths)
+        if kept is not None:
+            superseded.append(kept)
+        else:
+            notes.append(f"No copy of the previous version of {rel} (sha256 {sha[:12]}) was kept: "
+                         f"it was ingested before ingest kept the originals.")
+
+
+def _backfill(entries: list[tuple[str, str]], paths: Paths, notes: list[str]) -> None:
+    """Keep the copies a store ingested before ingest kept originals lacks (``originals.backfill``)."""
+    written = originals.backfill(entries, paths)
+    if written:
+        notes.append(f"Kept a copy of {len(written)} raw file(s) as ingested, which an earlier ingest had not kept "
+                     f"(under {Path(written[0]).parent.as_posix()}/).")
+
+
+def _recorded_files(record: dict | None) -> list[tuple[str, str]]:
+    return [(f["path"], f["sha256"]) for f in (record or {}).get("files", [])]
+
+
+# --- the corrections cascade ------------------------------------------------------------------
+# A correction can take away what the rows of a later month name: a ticket its surveys answer
+# (surveys.ticket_id.known_ticket), a message still open that its feedback_updates close
+# (feedback_updates.feedback_id.earlier_feedback). Those two rules are checked again for every
+# later month before anything is written. Ticket ids unique across months need no second look:
+# the corrected month itself is checked against every other month.
+CASCADE_RULES = ("surveys.ticket_id.known_ticket", "feedback_updates.feedback_id.earlier_feedback")
+_NAMES = {"surveys": "ticket_id", "feedback_updates": "feedback_id"}
+
+
+@dataclass
+class _Correction:
+    """What a correction of ``month`` (or of its day drop ``day``) takes away from the later
+    months, and the ids it leaves: its tickets and its messages still open, after it."""
+
+    month: str
+    day: str | None
+    tickets: pd.Index        # ticket ids of the month after the correction
+    open_feedback: pd.Index  # messages of the month still open after the correction
+    removed: pd.Index        # ticket ids gone
+    lost: pd.Index           # open messages gone (removed, or now closed)
+    day_tickets: pd.Index | None = None  # the corrected day drop's ticket ids after it
+
+    @property
+    def label(self) -> str:
+        return self.day or self.month
+
+
+def _index(values) -> pd.Index:
+    return pd.Index(pd.Series(values, dtype="str").dropna().unique(), dtype="str")
+
+
+def _typed_ids(read: _Read | None, column: str, open_only: bool = False) -> pd.Index:
+    """The ``column`` values of a validated read (only messages still open with ``open_only``)."""
+    if read is None or read.typed is None or column not in read.typed.columns:
+        return _index([])
+    frame = read.typed
+    if open_only:
+        frame = frame[frame["status"].isin(OPEN_STATUSES).fillna(False).to_numpy(dtype=bool)]
+    return _index(frame[column])
+
+
+def _parts_ids(parts: list[tuple[str, Path]], column: str, open_only: bool = False) -> pd.Index:
+    return _index(_labelled_ids(parts, column, open_only).index)
+
+
+def _correction(month: str, day: str | None, reads: dict[str, _Read], root, keep_days: bool) -> _Correction:
+    """The correction of ``month`` (the day drop ``day`` of it, when given) that ``reads`` make,
+    against what the store holds. ``keep_days``: a month of day drops whose stored days stay."""
+    folder = get_paths(root).processed / month
+    if day is not None:
+        old = {t: [(day, folder / store.DAYS_DIR / day / f"{t}.parquet")] for t in ("tickets", "feedback")}
+        old = {t: [p for p in parts if p[1].is_file()] for t, parts in old.items()}
+        others = {t: _other_drops(month, day, t, root) for t in ("tickets", "feedback")}
+    else:
+        old = {t: [(month, f) for f in store.stored_files(t, month, root)] for t in ("tickets", "feedback")}
+        others = {t: _other_drops(month, "", t, root) if keep_days else [] for t in ("tickets", "feedback")}
+    if not old["tickets"] and not old["feedback"]:  # nothing stored yet: nothing to take away
+        return _Correction(month, day, _index([]), _index([]), _index([]), _index([]))
+    new_tickets = _typed_ids(reads.get("tickets"), "ticket_id")
+    new_open = _typed_ids(reads.get("feedback"), "feedback_id", open_only=True)
+    removed = _parts_ids(old["tickets"], "ticket_id").difference(new_tickets)
+    lost = _parts_ids(old["feedback"], "feedback_id", open_only=True).difference(new_open)
+    if day is None and keep_days:  # the day tables stay as stored: nothing of theirs goes
+        removed = removed.difference(_parts_ids(others["tickets"], "ticket_id"))
+        lost = lost.difference(_parts_ids(others["feedback"], "feedback_id", open_only=True))
+    month_tickets = new_tickets.append(_parts_ids(others["tickets"], "ticket_id")) if others["tickets"] else new_tickets
+    month_open = new_open.append(_parts_ids(others["feedback"], "feedback_id", open_only=True)) \
+        if others["feedback"] else new_open
+    return _Correction(month, day, month_tickets, month_open, removed, lost,
+                       new_tickets if day is not None else None)
+
+
+def _table_entry(record: dict | None, table: str) -> dict | None:
+    return next((f for f in (record or {}).get("files", []) if f["table"] == table), None)
+
+
+def _later_files(c: _Correction, root) -> list[tuple[str, str, Path, dict]]:
+    """(label, table, stored Parquet file, its raw file's record entry) of every stored survey
+    and closings file after the corrected month (after the corrected day, for a day drop: the
+    month's later days too), oldest first."""
+    paths = get_paths(root)
+    out = []
+
+    def drops(month: str, after: str = "") -> None:
+        for d in store.day_drops(month, root):
+            entry = _table_entry(store.day_record(d, root), "surveys")
+            stored = paths.processed / month / store.DAYS_DIR / d / "surveys.parquet"
+            if d > after and entry is not None and stored.is_file():
+                out.append((d, "surveys", stored, entry))
+
+    if c.day is not None:
+        drops(c.month, c.day)
+    for m in store.months(root):
+        if m <= c.month:
+            continue
+        record = store.ingest_record(m, root)
+        days = (record or {}).get("drops") == "days"
+        for table in _NAMES:
+            if table == "surveys" and days:
+                drops(m)
+                continue
+            entry, stored = _table_entry(record, table), paths.processed / m / f"{table}.parquet"
+            if entry is not None and stored.is_file():
+                out.append((m, table, stored, entry))
+    return out
+
+
+def _earlier_ids(table: str, column: str, before: str, c: _Correction, replacement: pd.Index, root,
+                 open_only: bool = False) -> pd.Series:
+    """Month of every ``column`` value of ``table`` in the stored months before month ``before``,
+    with the corrected month as it is after the correction (``replacement``)."""
+    pieces = []
+    for m in store.months(root):
+        if m >= before:
+            break
+        if m == c.month:
+            pieces.append(pd.Series(m, index=replacement, dtype="str"))
+        else:
+            pieces.append(_labelled_ids([(m, f) for f in store.stored_files(table, m, root)], column, open_only))
+    if not pieces:
+        return pd.Series([], index=pd.Index([], dtype="str"), dtype="str")
+    out = pd.concat(pieces)
+    return out[~out.index.duplicated(keep="first")]
+
+
+def _own_tickets(label: str, c: _Correction, root) -> pd.Index:
+    """The ticket ids a survey file of ``label`` may name in its own month: the month's tickets;
+    of a day drop, those of the drops up to that day (the corrected day's as corrected)."""
+    month = label[:7]
+    folder = get_paths(root).processed / month
+    if len(label) == 7:
+        return _parts_ids([(month, f) for f in store.stored_files("tickets", month, root)], "ticket_id")
+    parts = [(d, folder / store.DAYS_DIR / d / "tickets.parquet") for d in store.day_drops(month, root)
+             if d <= label and d != c.day]
+    own = _parts_ids([p for p in parts if p[1].is_file()], "ticket_id")
+    return own.append(c.day_tickets) if c.day is not None and month == c.month and c.day <= label else own
+
+
+def _recheck(label: str, table: str, entry: dict, c: _Correction, paths: Paths, root, config) -> list[Problem]:
+    """The cross-month problems of the raw file ``entry`` of ``label`` read again against the
+    correction ``c`` (the file is as it was ingested: its hash was checked)."""
+    month = label[:7]
+    read = _read(table, paths.root / entry["path"], paths)
+    if table == "surveys":
+        ctx = contract.Context(config, month, month_tickets=_own_tickets(label, c, root),
+                               stored_tickets=_earlier_ids("tickets", "ticket_id", month, c, c.tickets, root))
+        gone, why = c.removed, f"no longer a ticket of {c.label} after its correction"
+    else:
+        ctx = contract.Context(config, month, stored_feedback=_earlier_ids(
+            "feedback", "feedback_id", month, c, c.open_feedback, root, open_only=True))
+        gone, why = c.lost, f"no longer an open message of {c.label} after its correction"
+    _validate(read, ctx)
+    found = [p for p in read.problems if p.rule_id in CASCADE_RULES]
+    return [replace(p, detail=why) if p.value in gone else p for p in found]
+
+
+def _cascade(c: _Correction, paths: Paths, root, config) -> tuple[list[Problem], list[str]]:
+    """The problems the correction ``c`` makes in the later months, each in the later file and
+    line; and notes: what was checked, and the later raw files changed since their ingest (they
+    are checked when their month is ingested again). Only a later file that names something the
+    correction took away is read again, from raw; the others are looked up in the store."""
+    if c.removed.empty and c.lost.empty:
+        return [], []
+    problems, notes, checked = [], [], set()
+    for label, table, stored, entry in _later_files(c, root):
+        gone = c.removed if table == "surveys" else c.lost
+        if gone.empty:
+            continue
+        raw = paths.root / entry["path"]
+        if not raw.is_file() or sha256_file(raw) != entry["sha256"]:
+            notes.append(f"{entry['path']} changed since {label} was ingested: it is checked against the "
+                         f"correction of {c.label} when {label[:7]} is ingested again.")
+            continue
+        checked.add(label[:7])
+        named = _month_ids(stored, _NAMES[table])
+        wanted = pa.array(gone.to_numpy(dtype=object), pa.large_string())
+        if pa.compute.any(pa.compute.is_in(named, value_set=wanted)).as_py():
+            problems += _recheck(label, table, entry, c, paths, root, config)
+    if problems:
+        later = sorted({Path(p.file).parent.as_posix() for p in problems})
+        notes.append(f"The correction of {c.label} takes away tickets or open messages that later months name "
+                     f"({', '.join(later)}): it is refused, and nothing was written. Correct those files too, "
+                     f"then ingest again, oldest month first.")
+    elif checked:
+        notes.append(f"The correction of {c.label} takes away {len(c.removed):,} ticket(s) and "
+                     f"{len(c.lost):,} open message(s): no later month names them "
+                     f"({len(checked)} month(s) checked).")
+    return problems, notes
+
+
 # --- the public entry points -----------------------------------------------------------------
 def _rejected(month: str, problems: list[Problem], notes=()) -> IngestResult:
     return IngestResult(month, False, "rejected", _sorted(problems), notes=list(notes))
@@ -279,10 +521,15 @@ def _config_problem(exc: ConfigError) -> Problem:
     return Problem(CONFIG_FILE, None, "", "", str(exc), "config")
 
 
-def _unchanged_result(month: str, previous: dict) -> IngestResult:
+def _unchanged_result(month: str, previous: dict, paths: Paths, reg_previous: dict | None) -> IngestResult:
+    """A month whose raw files (and the registry) are as ingested: nothing is written but the
+    copies of the originals an older store lacks (``_backfill``)."""
     moved, seconds = _recorded_clock_skew(previous)
+    notes: list[str] = []
+    registry = [(reg_previous["path"], reg_previous["sha256"])] if reg_previous else []
+    _backfill(_recorded_files(previous) + registry, paths, notes)
     return IngestResult(month, True, "unchanged", rows={f["table"]: f["rows"] for f in previous["files"]},
-                        clock_skew=moved, clock_skew_seconds=seconds)
+                        notes=notes, clock_skew=moved, clock_skew_seconds=seconds)
 
 
 def _unchanged(previous: dict, files: dict[str, Path], reg_path: Path | None, paths: Paths) -> bool:
@@ -369,11 +616,13 @@ def _ingest_drops(month: str, drops: dict[str, dict[str, Path]], files: dict[str
     roster = _roster_entry(month, root)
     notes = list(monthly.notes)
     written, changed = list(monthly.written), list(monthly.changed)
+    superseded = list(monthly.superseded)
     statuses = [monthly.status]
     clock_skew: dict[str, dict[str, int]] = {}
     if upto is None:
         for day in store.day_drops(month, root):
             if day not in drops:
+                _supersede(_recorded_files(store.day_record(day, root)), paths, superseded, notes)
                 shutil.rmtree(paths.processed / month / store.DAYS_DIR / day)
                 notes.append(f"Day drop {day} is gone from {paths.rel(paths.month_raw(month))}/: removed its stored copy.")
                 statuses.append("corrected")
@@ -381,16 +630,20 @@ def _ingest_drops(month: str, drops: dict[str, dict[str, Path]], files: dict[str
     for day in [d for d in drops if upto is None or d <= upto]:
         previous = store.day_record(day, root)
         if _drop_unchanged(previous, drops[day], roster, paths):
+            _backfill(_recorded_files(previous), paths, notes)
             continue
         result = _ingest_drop(day, drops[day], previous, roster, paths, root, config, skew_seconds)
         if not result.ok:
             if done:
                 result.notes.append(f"The day drops before it were stored: {', '.join(done)}.")
+            result.superseded = superseded + result.superseded
             return result
         done.append(day)
         statuses.append(result.status)
         written += result.written
         changed += result.changed
+        superseded += result.superseded
+        notes += result.notes
         for table, moved in result.clock_skew.items():
             for column, n in moved.items():
                 clock_skew.setdefault(table, {}).setdefault(column, 0)
@@ -408,7 +661,7 @@ def _ingest_drops(month: str, drops: dict[str, dict[str, Path]], files: dict[str
     if "self_assessment" in provided and "self_assessment" not in files:
         notes.append("No self_assessment file yet: it comes with the month's end, as a month file.")
     return IngestResult(upto or month, True, status, [], written, changed, rows, notes, clock_skew,
-                        skew_seconds if clock_skew else monthly.clock_skew_seconds)
+                        skew_seconds if clock_skew else monthly.clock_skew_seconds, superseded=superseded)
 
 
 def _other_drops(month: str, day: str, table: str, root) -> list[tuple[str, Path]]:
@@ -445,6 +698,10 @@ def _ingest_drop(day: str, files: dict[str, Path], previous: dict | None, roster
         problems += r.problems + _outside_day(r, day) + _repeated_in_month(r, month, day, root)
     if problems:
         return _rejected(day, problems)
+    # before anything is written: do the later days and months still hold?
+    problems, notes = _cascade(_correction(month, day, reads, root, True), paths, root, config)
+    if problems:
+        return _rejected(day, problems, notes)
 
     ordered = [reads[t] for t in contract.DAY_TABLES if t in reads]
     for r in ordered:
@@ -452,11 +709,14 @@ def _ingest_drop(day: str, files: dict[str, Path], previous: dict | None, roster
     target = paths.processed / month / store.DAYS_DIR / day
     record = {"day": day, "contract_version": contract.CONTRACT_VERSION, "roster": roster,
               "files": [_file_entry(r, skew_seconds) for r in ordered]}
+    superseded: list[dict] = []
 
     def fill(tmp: Path) -> None:
         for r in ordered:
             _write_parquet(_processed_frame(r), tmp / f"{r.table}.parquet")
         write_atomic(tmp / store.INGEST_RECORD, canonical_json(record))
+        _keep_originals(ordered, tmp, target)
+        _supersede(_gone((previous or {}).get("files", []), record["files"]), paths, superseded, notes)
 
     replace_dir(target, fill)
     prev_hashes = {f["path"]: f["sha256"] for f in (previous or {}).get("files", [])}
@@ -464,8 +724,8 @@ def _ingest_drop(day: str, files: dict[str, Path], previous: dict | None, roster
     changed = sorted(p for p in set(prev_hashes) | set(now_hashes)
                      if prev_hashes.get(p) != now_hashes.get(p)) if previous is not None else []
     return IngestResult(day, True, "corrected" if previous is not None else "written", [], [paths.rel(target)],
-                        changed, {r.table: len(r.raw) for r in ordered}, [],
-                        {r.table: r.clock_skew for r in ordered if r.clock_skew}, skew_seconds)
+                        changed, {r.table: len(r.raw) for r in ordered}, notes,
+                        {r.table: r.clock_skew for r in ordered if r.clock_skew}, skew_seconds, superseded=superseded)
 
 
 def _outside_day(read: _Read, day: str) -> list[Problem]:
@@ -497,15 +757,34 @@ def _repeated_in_month(read: _Read, month: str, day: str, root) -> list[Problem]
                     f"already in {seen[value]}") for line, value in zip(read.typed.index[hit], ids[hit])]
 
 
+def clean_store(root=None) -> list[str]:
+    """Finish or undo what a killed ingest left in the processed store (``base.files.clean_leftovers``
+    of ``data/processed/`` and of each month's ``days/``): one sentence per thing done."""
+    paths = get_paths(root)
+    folders = [paths.processed]
+    if paths.processed.is_dir():
+        folders += [p / store.DAYS_DIR for p in sorted(paths.processed.iterdir())
+                    if p.is_dir() and store.MONTH_RE.match(p.name) and (p / store.DAYS_DIR).is_dir()]
+    # the sentences name paths from the folder's parent: from the root here
+    return [s.replace(f"{f.name}/", f"{paths.rel(f)}/") for f in folders for s in clean_leftovers(f)]
+
+
+def _cleaned_first(result: IngestResult, cleaned: list[str]) -> IngestResult:
+    result.notes[:0] = [s[:1].upper() + s[1:] + "." for s in cleaned]
+    return result
+
+
 def ingest_month(month: str, root=None) -> IngestResult:
     """Validate ``data/raw/<month>/`` (and the initiatives registry) and, if every rule holds,
     write ``data/processed/<month>/``. Returns an IngestResult; never raises for bad data.
 
     A rejected month writes nothing to the store; the full list of its problems goes to
     ``reports/.ingest/<month>-problems.csv`` (``problems_path``), which an accepted ingest of
-    the month removes."""
+    the month removes. What a killed ingest left in the store is cleaned up first (``clean_store``;
+    the result's notes say what)."""
     paths = get_paths(root)
-    return _listed(_ingest_month(str(month).strip(), paths, root), paths, root)
+    cleaned = clean_store(root)
+    return _cleaned_first(_listed(_ingest_month(str(month).strip(), paths, root), paths, root), cleaned)
 
 
 def ingest_day(day: str, root=None) -> IngestResult:
@@ -513,7 +792,8 @@ def ingest_day(day: str, root=None) -> IngestResult:
     ingested before it and, if every rule holds, store it in ``data/processed/<YYYY-MM>/days/<day>/``
     (``_ingest_drops``): first the month's monthly files (the roster must be there), then every
     earlier day drop of the month not yet ingested, in order, then the day. Returns the day's
-    IngestResult (a rejected earlier drop's, if one is); never raises for bad data."""
+    IngestResult (a rejected earlier drop's, if one is); never raises for bad data. Cleans up
+    what a killed ingest left first, as ``ingest_month`` does."""
     paths = get_paths(root)
     day = str(day).strip()
     if not _is_day(day):
@@ -522,7 +802,8 @@ def ingest_day(day: str, root=None) -> IngestResult:
     if not folder.is_dir():
         return _rejected(day, [file_problem(paths.rel(folder), "folder.day", value=day,
                                              extra=f"no folder {paths.rel(folder)}")])
-    return _listed(_ingest_month(day[:7], paths, root, upto=day), paths, root)
+    cleaned = clean_store(root)
+    return _cleaned_first(_listed(_ingest_month(day[:7], paths, root, upto=day), paths, root), cleaned)
 
 
 def _listed(result: IngestResult, paths: Paths, root) -> IngestResult:
@@ -573,27 +854,27 @@ def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], p
     stored days are kept as they are."""
     reg_path, reg_problems = _registry_file(paths)
     problems += reg_problems
-    previous = store.ingest_record(month, root)
+    previous = recorded = store.ingest_record(month, root)
     if previous is not None and (previous.get("drops") == "days") != by_days:
         previous = dict(previous, files=[])  # the month changed between month files and day drops
+    reg_record_path = paths.processed / store.REGISTRY_DIR / store.INGEST_RECORD
+    reg_previous = json.loads(reg_record_path.read_text(encoding="utf-8")) if reg_record_path.is_file() else None
     if not problems and previous is not None and _unchanged(previous, files, reg_path, paths):
         # hashes first: an unchanged month is not parsed again (a rerun must take seconds)
-        return _unchanged_result(month, previous)
+        return _unchanged_result(month, previous, paths, reg_previous)
     reads = {t: _read(t, p, paths) for t, p in files.items()}
     reg_read = _read(REGISTRY_STEM, reg_path, paths) if reg_path is not None else None
 
     prev_hashes = {f["path"]: f["sha256"] for f in (previous or {}).get("files", [])}
     now_hashes = {r.rel: r.sha256 for r in reads.values()}
     month_unchanged = previous is not None and prev_hashes == now_hashes and not problems
-    reg_record_path = paths.processed / store.REGISTRY_DIR / store.INGEST_RECORD
-    reg_previous = json.loads(reg_record_path.read_text(encoding="utf-8")) if reg_record_path.is_file() else None
     reg_unchanged = (
         (reg_read is None and reg_previous is None)
         or (reg_read is not None and reg_previous is not None
             and reg_previous.get("path") == reg_read.rel and reg_previous.get("sha256") == reg_read.sha256)
     )
     if month_unchanged and reg_unchanged:
-        return _unchanged_result(month, previous)
+        return _unchanged_result(month, previous, paths, reg_previous)
 
     notes = []
     if not month_unchanged:
@@ -633,8 +914,16 @@ def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], p
         problems += reg_read.problems
     if problems:
         return _rejected(month, problems, notes)
+    target = paths.processed / month
+    keep_days = by_days and (target / store.DAYS_DIR).is_dir()  # the stored days stay as they are
+    if not month_unchanged:  # before anything is written: do the later months still hold?
+        problems, cascade_notes = _cascade(_correction(month, None, reads, root, keep_days), paths, root, config)
+        notes += cascade_notes
+        if problems:
+            return _rejected(month, problems, notes)
 
     written: list[str] = []
+    superseded: list[dict] = []
     status = "unchanged"
     changed: list[str] = []
     clock_skew, clock_skew_seconds = _recorded_clock_skew(previous or {})
@@ -643,7 +932,6 @@ def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], p
         changed = sorted(
             {p for p in set(prev_hashes) | set(now_hashes) if prev_hashes.get(p) != now_hashes.get(p)}
         ) if previous is not None else []
-        target = paths.processed / month
         ordered = [reads[t] for t in contract.MONTH_TABLES if t in reads]
         for r in ordered:  # every row is valid: settle the small clock inversions before storing
             r.typed, r.clock_skew = contract.settle_clock_skew(r.table, r.typed, skew_seconds)
@@ -654,19 +942,28 @@ def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], p
                   "files": [_file_entry(r, skew_seconds) for r in ordered]}
         if by_days:
             record["drops"] = "days"
+        gone = _gone((recorded or {}).get("files", []), record["files"])
+        if recorded is not None and recorded.get("drops") == "days" and not by_days:  # its day drops go too
+            gone += [v for d in store.day_drops(month, root) for v in _recorded_files(store.day_record(d, root))]
 
         def fill(tmp: Path) -> None:
             for r in ordered:
                 _write_parquet(_processed_frame(r), tmp / f"{r.table}.parquet")
             write_atomic(tmp / store.INGEST_RECORD, canonical_json(record))
-            if by_days and (target / store.DAYS_DIR).is_dir():  # the stored days stay as they are
+            if keep_days:
                 link_tree(target / store.DAYS_DIR, tmp / store.DAYS_DIR)
+            _keep_originals(ordered, tmp, target)
+            _supersede(gone, paths, superseded, notes)  # before the swap removes the old copies
 
         replace_dir(target, fill)
         written.append(paths.rel(target))
+    elif previous is not None:
+        _backfill(_recorded_files(previous), paths, notes)
     if not reg_unchanged:
         target = paths.processed / store.REGISTRY_DIR
+        reg_gone = _gone([reg_previous] if reg_previous else [], [_file_entry(reg_read, skew_seconds)] if reg_read else [])
         if reg_read is None:
+            _supersede(reg_gone, paths, superseded, notes)
             shutil.rmtree(target)
             notes.append("The initiatives registry is gone from data/raw/: removed its processed copy.")
         else:
@@ -675,15 +972,20 @@ def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], p
                 write_atomic(tmp / store.INGEST_RECORD,
                              canonical_json({"contract_version": contract.CONTRACT_VERSION,
                                              **_file_entry(reg_read, skew_seconds)}))
+                _keep_originals([reg_read], tmp, target)
+                _supersede(reg_gone, paths, superseded, notes)
 
             replace_dir(target, fill_registry)
             written.append(paths.rel(target))
             notes.append(f"Initiatives registry {reg_read.rel} ingested ({len(reg_read.raw)} rows).")
     elif reg_read is None:
         notes.append("No initiatives registry (data/raw/initiatives.csv): no initiative is in force.")
+    else:
+        _backfill([(reg_previous["path"], reg_previous["sha256"])], paths, notes)
     rows = {t: len(reads[t].raw) for t in contract.MONTH_TABLES if t in reads} if not month_unchanged else \
         {f["table"]: f["rows"] for f in previous["files"]}
-    return IngestResult(month, True, status, [], written, changed, rows, notes, clock_skew, clock_skew_seconds)
+    return IngestResult(month, True, status, [], written, changed, rows, notes, clock_skew, clock_skew_seconds,
+                        superseded=superseded)
 
 
 def raw_months(root=None) -> list[str]:
@@ -696,5 +998,10 @@ def raw_months(root=None) -> list[str]:
 
 def ingest_all(root=None) -> list[IngestResult]:
     """``ingest_month`` for every raw month folder, oldest first (uniqueness across months and
-    survey-to-ticket links depend on the months before)."""
-    return [ingest_month(m, root) for m in raw_months(root)]
+    survey-to-ticket links depend on the months before). What a killed ingest left in the store
+    is cleaned up first; the first result's notes say what."""
+    cleaned = clean_store(root)
+    results = [ingest_month(m, root) for m in raw_months(root)]
+    if results:
+        _cleaned_first(results[0], cleaned)
+    return results

@@ -101,7 +101,8 @@ class IngestResult:
     raw file changed), unchanged (no-op) or rejected (nothing written to the store).
     ``clock_skew``: per table, how many stamps of each column were moved within the tolerance
     of ``clock_skew_seconds``. ``problems_file``: the rejected month's full list, relative to
-    the root."""
+    the root. ``superseded``: the raw file versions this ingest replaced, each kept under
+    ``data/raw/.superseded/`` (``{path, sha256, kept}``, ``data.originals``)."""
 
     month: str
     ok: bool
@@ -114,6 +115,7 @@ class IngestResult:
     clock_skew: dict[str, dict[str, int]] = field(default_factory=dict)
     clock_skew_seconds: int | None = None
     problems_file: str | None = None
+    superseded: list[dict] = field(default_factory=list)
 
     def report(self, examples_per_rule: int = EXAMPLES_PER_RULE) -> str:
         """The report a person reads. Rejected: a headline, the count per file and rule, then
@@ -136,6 +138,8 @@ class IngestResult:
         if self.changed:
             lines.append("Correction: these raw files differ from the last ingest:")
             lines += [f"  {escape_controls(c)}" for c in self.changed]
+        lines += [f"Kept the original of {escape_controls(s['path'])} in {escape_controls(s['kept'])}."
+                  for s in self.superseded]
         lines += self.notes
         if self.written:
             lines.append("Wrote " + ", ".join(self.written))

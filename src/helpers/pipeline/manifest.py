@@ -13,7 +13,8 @@ whose manifest is current.
 - ``write_manifest`` records it all in ``reports/<period>/manifest.json``; what records *when*
   lives under ``volatile`` only, which feeds no hash. ``read_manifest`` is the one reader.
 - ``published_periods`` and ``audit_summary`` list every period's manifest (the CLI, the book's
-  Audit page).
+  Audit page). Earlier editions of a period (``reports/<period>/editions/<n>/``, see
+  ``pipeline.ledger``) are not outputs of the current one: ``output_hashes`` leaves them out.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..base.periods import PeriodError
 from ..data import store
 
 MANIFEST_NAME = "manifest.json"
+EDITIONS_DIR = "editions"       # reports/<period>/editions/<n>/: earlier editions, not outputs
 MANIFEST_FORMAT = 1
 LOCK_FILE = "uv.lock"
 KEY_PACKAGES = (
@@ -252,14 +254,15 @@ def output_sha256(path: str | os.PathLike, roots: Sequence = ()) -> str:
 def output_hashes(outputs_dir: str | os.PathLike, roots: Sequence = ()) -> dict[str, str]:
     """``{path relative to the period folder: sha256}`` of every output, sorted.
 
-    Every file counts (executed notebooks, tables, figures …) except the manifest itself and
-    hidden files (staging leftovers, editor files).
+    Every file counts (executed notebooks, tables, figures …) except the manifest itself, hidden
+    files (staging leftovers, editor files) and earlier editions (``editions/``).
     """
     outputs_dir = Path(outputs_dir)
     found = {}
     for p in outputs_dir.rglob("*"):
         rel = p.relative_to(outputs_dir)
-        if not p.is_file() or rel.as_posix() == MANIFEST_NAME or any(s.startswith(".") for s in rel.parts):
+        if (not p.is_file() or rel.as_posix() == MANIFEST_NAME or any(s.startswith(".") for s in rel.parts)
+                or rel.parts[0] == EDITIONS_DIR):
             continue
         found[rel.as_posix()] = output_sha256(p, roots=[outputs_dir.parent.parent, *roots])
     return dict(sorted(found.items()))
@@ -397,6 +400,13 @@ def published_periods(root=None) -> list[str]:
     return [p.label for p in sorted(found)]
 
 
+def edition_numbers(period: str, root=None) -> list[int]:
+    """The numbers of the period's earlier editions kept under ``reports/<period>/editions/``, in order."""
+    folder = get_paths(root).period_reports(period) / EDITIONS_DIR
+    return sorted(int(d.name) for d in folder.glob("*") if d.is_dir() and d.name.isdigit()
+                  and (d / MANIFEST_NAME).is_file())
+
+
 def without_volatile(manifest: Mapping) -> dict:
     """The manifest minus its ``volatile`` section: what two identical runs must share."""
     return {k: v for k, v in manifest.items() if k != "volatile"}
@@ -414,7 +424,8 @@ def audit_summary(root=None) -> list[dict]:
 
     Each: ``period, kind, languages, input_files, input_rows, inputs_sha256 (12 hex),
     commit (12 hex or None), clean, code_sha256 (12 hex), lock_sha256 (12 hex), python, pandas,
-    outputs, verify`` (the command that rebuilds and checks it).
+    outputs, editions`` (how many: the earlier ones under ``editions/`` and the current one)
+    ``, verify`` (the command that rebuilds and checks it).
     """
     rows = []
     for label in published_periods(root):
@@ -437,6 +448,7 @@ def audit_summary(root=None) -> list[dict]:
             "python": env.get("python"),
             "pandas": (env.get("packages") or {}).get("pandas"),
             "outputs": len(m.get("outputs", {})),
+            "editions": 1 + len(edition_numbers(label, root)),
             "verify": f"goldbook verify {p.label}",
         })
     return rows

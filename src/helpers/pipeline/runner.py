@@ -12,7 +12,16 @@ For each period the runner:
    (``pipeline.kernel``: the data root as working directory, a fixed environment with
    ``SOURCE_DATE_EPOCH``, ``PYTHONHASHSEED=0``, ``MPLBACKEND=Agg``); notebooks write their
    tables and figures into the same staging folder through ``GOLDBOOK_REPORTS``;
-5. writes the manifest, then swaps the staged folder into ``reports/<period>/``.
+5. writes the manifest, then swaps the staged folder into ``reports/<period>/`` and records the
+   publication in the ledger (``pipeline.ledger``): a pending entry before the swap, the ledger
+   line after it. When the period's raw inputs or config differ from the published manifest's,
+   the publication is a new edition: the published one moves, by hard links inside the staged
+   folder, to ``reports/<period>/editions/<n>/`` before the one swap. A rerun with the same
+   inputs (code or lock changed, ``--force``) republishes the same edition.
+
+Before anything runs, ``settle`` removes what a killed run left in ``reports/``
+(``base.files.clean_leftovers``), settles the ledger's pending entries and records periods
+published before the ledger existed (``ledger.adopt``), saying each thing it did.
 
 A failing cell fails the period with one message naming the notebook, the cell and the error;
 nothing of that period is published and the executed notebook, traceback included, is kept
@@ -41,12 +50,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..base.config import load_config, parse_period
-from ..base.files import swap_dir
+from ..base.files import clean_leftovers, link_tree, sha256_file, swap_dir
 from ..base.messages import LANGS, LanguageError, check_lang
 from ..base.paths import CODE_ROOT, get_paths
 from ..base.periods import KINDS, Period, PeriodError, parse, week_of
-from ..data import store
-from . import manifest
+from ..data import ingest, originals, store
+from . import ledger, manifest
 from .jobs import Group, Job, RunError, RunResult
 
 PARAMETERS = ("period", "lang", "root")   # what the runner injects, and all it injects
@@ -215,6 +224,8 @@ def run_all(root: str | os.PathLike | None = None, langs: Sequence[str] = LANGS,
             force: bool = False, notebooks_dir: str | os.PathLike | None = None,
             progress: Callable[[str], None] = _say) -> list[RunResult]:
     """Run every period of ``all_periods`` (months, years, latest week, latest day)."""
+    for line in settle(root, adopt=False):  # a swap cut in the store would hide a month from all_periods
+        progress(line)
     periods = all_periods(root)
     if not periods:
         raise RunError("no processed month yet: run `goldbook ingest --all` first")
@@ -243,6 +254,8 @@ def run_periods(periods: Iterable[str], root: str | os.PathLike | None = None, l
             raise RunError(str(exc)) from None
     if not (paths.config / "entity.yaml").exists():
         raise RunError(f"no config/entity.yaml under the data root {paths.rel(root) or root}")
+    for line in settle(root):
+        progress(line)
     parsed = list({p.label: p for p in (check_period(p, root) for p in periods)}.values())
     labels = [p.label for p in parsed]
 
@@ -253,6 +266,9 @@ def run_periods(periods: Iterable[str], root: str | os.PathLike | None = None, l
     for period in parsed:
         if by_kind[period.kind]:
             _check_data(period, months)
+    torn = ledger.cut_off(root)
+    if torn:
+        raise RunError(f"{torn}; nothing was run: a new publication could not be recorded after it")
 
     results: dict[str, RunResult] = {}
     todo: list[_PeriodRun] = []
@@ -358,10 +374,139 @@ def _conclude(run: _PeriodRun, root: Path, langs: tuple[str, ...], progress) -> 
     params = {"period": label, "langs": sorted(langs), "root": ".",
               "notebooks": [nb.name for nb in run.notebooks]}
     manifest.write_manifest(label, root, params, run.staged)
-    swap_dir(run.staged, reports / label)  # a reader sees the old period or the new one
-    message = f"{label}: published {len(run.outputs)} notebooks to reports/{label}/"
+    with ledger.locked(root):
+        entry = stage_edition(label, root, run.staged)
+        ledger.write_pending(entry, root)
+        swap_dir(run.staged, reports / label)  # a reader sees the old period or the new one
+        try:
+            ledger.publish(entry, root)
+            recorded = ""
+        except ledger.LedgerError as exc:  # the pending entry stays for the next run to record
+            recorded = f"; not yet in the ledger: {exc}"
+    message = (f"{label}: published {len(run.outputs)} notebooks to reports/{label}/ "
+               f"(edition {entry['edition']}: {entry['reason']}){recorded}")
     progress(message)
     return RunResult(label, "published", tuple(sorted(run.outputs)), seconds, message)
+
+
+# --- the ledger and editions ------------------------------------------------------------------
+
+def settle(root, adopt: bool = True) -> list[str]:
+    """Finish or undo what a killed run or ingest left, and settle the ledger; one sentence per
+    thing done. Every command that reads the store or ``reports/`` calls it first, as a database
+    replays its journal: a stopped command's own half-done step is never mistaken for data.
+
+    Removes or restores leftovers in the processed store (``ingest.clean_store``) and in
+    ``reports/`` (``clean_leftovers``), appends or drops pending ledger entries
+    (``ledger.reconcile``) and, when ``adopt``, records each published period the ledger does not
+    have yet, as long as its published files match its manifest (``ledger.adopt``).
+    """
+    paths = get_paths(root)
+    said = ingest.clean_store(paths.root)
+    if not paths.reports.is_dir():
+        return said
+    with ledger.locked(paths.root):
+        said += clean_leftovers(paths.reports)
+        said += ledger.reconcile(paths.root)
+        if adopt:
+            said += ledger.adopt(paths.root, accept=lambda label: _unpublishable(label, paths.root))
+    return said
+
+
+def _unpublishable(label: str, root: Path) -> str | None:
+    """Why the published files of ``label`` cannot be recorded as its edition, or None."""
+    folder = get_paths(root).period_reports(label)
+    try:
+        recorded = manifest.read_manifest_file(folder / manifest.MANIFEST_NAME) or {}
+    except manifest.ManifestError as exc:
+        return str(exc)
+    if manifest.output_hashes(folder, roots=[root]) != recorded.get("outputs"):
+        return (f"its published files do not match its manifest (`goldbook verify {label} --published-only` "
+                f"names them)")
+    return None
+
+
+def changed_inputs(before: dict, after: dict) -> list[dict]:
+    """``[{path, before, after}]`` of the raw inputs and config files whose sha256 differs between
+    two manifests (``None`` for a file one of them does not have), sorted by path."""
+    def hashes(m: dict) -> dict:
+        found = {str(i.get("path")): i.get("sha256") for i in m.get("inputs") or []}
+        found.update({str(k): v for k, v in (m.get("config") or {}).items()})
+        return found
+
+    a, b = hashes(before), hashes(after)
+    return [{"path": p, "before": a.get(p), "after": b.get(p)} for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)]
+
+
+def _reason(before: dict, after: dict, changes: list[dict]) -> str:
+    """Why a period is published again (one of ``ledger.REASONS``)."""
+    if changes:
+        config = any(c["path"].startswith("config/") for c in changes)
+        data = [c for c in changes if not c["path"].startswith("config/")]
+        if data and config:
+            reason = "inputs and config changed"
+        elif config:
+            reason = "config changed"
+        else:
+            reason = "inputs added" if all(c["before"] is None for c in data) else "inputs changed"
+    elif (before.get("code") or {}).get("sha256") != (after.get("code") or {}).get("sha256"):
+        reason = "code changed, inputs unchanged"
+    elif (before.get("lock") or {}).get("sha256") != (after.get("lock") or {}).get("sha256"):
+        reason = "lock file changed, inputs unchanged"
+    elif before.get("run") != after.get("run") or before.get("parameters") != after.get("parameters"):
+        reason = "run settings changed, inputs unchanged"
+    else:
+        reason = "rerun, inputs unchanged"
+    return reason
+
+
+def stage_edition(label: str, root: Path, staged: Path) -> dict:
+    """The ledger entry of publishing ``staged`` (its manifest written) as ``reports/<label>/``.
+
+    Carries the published ``editions/`` into ``staged`` (hard links). When the raw inputs or the
+    config differ from the published manifest's, the published edition's files and manifest are
+    linked into ``staged/editions/<n>/`` and the entry is edition n+1, listing the changed files and
+    the kept originals of those superseded (``originals.superseded``); otherwise it is edition n.
+    """
+    target = get_paths(root).period_reports(label)
+    new = manifest.read_manifest_file(staged / manifest.MANIFEST_NAME) or {}
+    try:
+        old = manifest.read_manifest_file(target / manifest.MANIFEST_NAME)
+    except manifest.ManifestError:
+        old = None
+    number = ledger.current_edition(label, root)
+    if old is not None and number == 0:  # published, but not in the ledger (it could not be adopted)
+        number = 1 + len(manifest.edition_numbers(label, root))
+    carried = target / manifest.EDITIONS_DIR
+    if carried.is_dir():
+        link_tree(carried, staged / manifest.EDITIONS_DIR)
+    sha = sha256_file(staged / manifest.MANIFEST_NAME)
+    if old is None:
+        return ledger.new_entry(label, number + 1, sha, "first publication" if number == 0 else
+                                "published again (the previous edition's folder was missing)")
+    changes = changed_inputs(old, new)
+    if not changes:
+        return ledger.new_entry(label, number, sha, _reason(old, new, changes))
+    keep = staged / manifest.EDITIONS_DIR / str(number)
+    shutil.rmtree(keep, ignore_errors=True)
+    keep.mkdir(parents=True)
+    for item in sorted(target.iterdir()):
+        if item.name.startswith(".") or item.name == manifest.EDITIONS_DIR:
+            continue
+        if item.is_dir():
+            link_tree(item, keep / item.name)
+        else:
+            _link(item, keep / item.name)
+    befores = {(c["path"], c["before"]) for c in changes if c["before"]}
+    kept = [s for s in originals.superseded(root) if (s["path"], s["sha256"]) in befores]
+    return ledger.new_entry(label, number + 1, sha, _reason(old, new, changes), changes, kept)
+
+
+def _link(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
 
 
 # --- small readers -----------------------------------------------------------------------------

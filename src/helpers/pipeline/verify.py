@@ -5,8 +5,13 @@ ingests them from scratch (``ingest_clean``, two chains at once when it pays), r
 period's notebooks with the runner (``rebuild``) and compares every output with the manifest
 (``pipeline.manifest``), naming what differs and which inputs, config, code or lock changed.
 It also checks the files published in ``reports/<period>/`` against the manifest
-(``check_published``: an edited, deleted or added published file is named);
-``verify_published`` does only that, without rebuilding.
+(``check_published``: an edited, deleted or added published file is named) and the manifest
+against the ledger (``pipeline.ledger``: the chain holds and the manifest is the one the ledger
+names for the period); ``verify_published`` does only that, without rebuilding.
+
+``edition=N`` checks an earlier edition (``reports/<period>/editions/<n>/``) against its own
+manifest, rebuilt from its own inputs: a raw file corrected since is replaced in the rebuild by
+its kept original (``data.originals.restore``) and a raw file it did not read is left out.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from typing import Mapping, Sequence
 from ..base.config import parse_period
 from ..base.files import link_tree, sha256_file
 from ..base.paths import CODE_ROOT, get_paths
-from ..data import ingest, store
-from . import runner
+from ..data import ingest, originals, store
+from . import ledger, runner
 from .manifest import (
     LOCK_FILE,
     MANIFEST_NAME,
@@ -56,6 +61,12 @@ class PublishedCheck:
     missing: list[str] = field(default_factory=list)  # in the manifest, not in the folder
     extra: list[str] = field(default_factory=list)    # in the folder, not in the manifest
     error: str | None = None  # nothing to check against (no manifest, or another period's)
+    ledger: list[str] = field(default_factory=list)   # the chain broken, or not the manifest it names
+    edition: int | None = None  # an edition asked for by number (``--edition``)
+
+    @property
+    def title(self) -> str:
+        return self.period if self.edition is None else f"{self.period} edition {self.edition}"
 
     @property
     def total(self) -> int:
@@ -63,8 +74,10 @@ class PublishedCheck:
 
     @property
     def ok(self) -> bool:
-        """Every recorded output is published with its recorded sha256, and nothing else is."""
-        return self.error is None and not self.edited and not self.missing and not self.extra and self.total > 0
+        """Every recorded output is published with its recorded sha256, nothing else is, and the
+        manifest is the one the ledger names."""
+        return (self.error is None and not self.edited and not self.missing and not self.extra and self.total > 0
+                and not self.ledger)
 
     @property
     def exit_code(self) -> int:
@@ -74,7 +87,8 @@ class PublishedCheck:
         """One line per edited, missing or extra published file (none when all match)."""
         return ([f"published file edited: {p}" for p in self.edited]
                 + [f"published file missing: {p}" for p in self.missing]
-                + [f"published file not in manifest: {p}" for p in self.extra])
+                + [f"published file not in manifest: {p}" for p in self.extra]
+                + [f"ledger: {p}" for p in self.ledger])
 
     def summary(self) -> str:
         return f"{len(self.matching)} of {self.total} published files match the manifest"
@@ -82,10 +96,10 @@ class PublishedCheck:
     def report(self) -> str:
         """One line when every published file matches; otherwise each file that does not."""
         if self.ok:
-            return f"{self.period}: {self.summary()}"
+            return f"{self.title}: {self.summary()}"
         if self.error:
-            return f"{self.period}: NOT verified: {self.error}"
-        return "\n".join([f"{self.period}: NOT verified: {self.summary()}"] + [f"  {line}" for line in self.lines()])
+            return "\n".join([f"{self.title}: NOT verified: {self.error}"] + [f"  ledger: {p}" for p in self.ledger])
+        return "\n".join([f"{self.title}: NOT verified: {self.summary()}"] + [f"  {line}" for line in self.lines()])
 
 
 @dataclass
@@ -105,6 +119,11 @@ class VerifyResult:
     published: PublishedCheck | None = None  # None: no reports/<period>/ to check (an auditor's clone)
     notes: list[str] = field(default_factory=list)  # how the rebuild went, when worth saying
     seconds: dict = field(default_factory=dict)     # wall time per step, for the benchmark only
+    edition: int | None = None  # an edition asked for by number (``--edition``)
+
+    @property
+    def title(self) -> str:
+        return self.period if self.edition is None else f"{self.period} edition {self.edition}"
 
     @property
     def total(self) -> int:
@@ -131,15 +150,15 @@ class VerifyResult:
         n = self.total
         published = [f"  {line}" for line in self.published.lines()] if self.published else []
         if self.ok:
-            lines = [f"{self.period}: {n} of {n} outputs identical"]
+            lines = [f"{self.title}: {n} of {n} outputs identical"]
             if self.published is not None:
                 lines.append(f"  {self.published.summary()}")
             lines += [f"  note: {why}" for why in self._config_reasons() + self._code_reasons() + self._notes()]
             return "\n".join(lines)
         if self.error and n == 0:
-            lines = [f"{self.period}: NOT verified: {self.error}"]
+            lines = [f"{self.title}: NOT verified: {self.error}"]
         else:
-            lines = [f"{self.period}: NOT verified: {len(self.identical)} of {n} outputs identical"]
+            lines = [f"{self.title}: NOT verified: {len(self.identical)} of {n} outputs identical"]
             if self.error:
                 lines.append(f"  rebuild failed: {self.error}")
         lines += [f"  differs: {p}" for p in self.differing]
@@ -336,9 +355,12 @@ def _split(months: Sequence[str], root) -> int:
 
 
 def _same_month(a: Path, b: Path) -> bool:
-    """Two processed month folders hold the same files with the same bytes."""
+    """Two processed month folders hold the same files with the same bytes, the copies of the
+    month's own raw files (``originals.ORIGINALS_DIR``) left out: no later month's ingest reads
+    them, and a store ingested before ingest kept them has none."""
     def listing(folder: Path) -> dict[str, str]:
-        return {p.relative_to(folder).as_posix(): sha256_file(p) for p in folder.rglob("*") if p.is_file()}
+        return {p.relative_to(folder).as_posix(): sha256_file(p) for p in folder.rglob("*")
+                if p.is_file() and originals.ORIGINALS_DIR not in p.relative_to(folder).parts}
     return a.is_dir() and b.is_dir() and listing(a) == listing(b)
 
 
@@ -350,9 +372,10 @@ def ingest_clean(work_root, hint_root=None, notes: list | None = None) -> None:
     Ingest of a month checks it against the months before it (ticket ids unique across months,
     survey-to-ticket links), so the months form one chain. To use both cores, the chain is cut
     in two: the later half is ingested at the same time in a side folder that starts from
-    ``hint_root``'s processed copies of the earlier months. That start is only a guess: it is
-    kept only if those copies turn out byte-identical to the earlier months just rebuilt from
-    raw, in which case the later half saw exactly what the sequential ingest would have seen.
+    ``hint_root``'s processed copies of the earlier months (without their copies of raw files,
+    which no later month reads). That start is only a guess: it is kept only if those copies
+    turn out byte-identical to the earlier months just rebuilt from raw (``_same_month``), in
+    which case the later half saw exactly what the sequential ingest would have seen.
     Otherwise the later half is ingested again, in order, after the first (``notes`` says so).
     Nothing of ``hint_root`` ever ends up in the rebuild.
     """
@@ -377,7 +400,8 @@ def ingest_clean(work_root, hint_root=None, notes: list | None = None) -> None:
         for m in tail:
             link_tree(work.month_raw(m), side.month_raw(m))  # raw files are only read
         for m in head:  # the guess: what the earlier months should rebuild to
-            shutil.copytree(hint.processed / m, side.processed / m)
+            shutil.copytree(hint.processed / m, side.processed / m,
+                            ignore=shutil.ignore_patterns(originals.ORIGINALS_DIR))
 
         # a fresh interpreter: forking a process that holds pyarrow's threads is not safe
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -429,18 +453,19 @@ def rebuild(period: str, work_root, languages: Sequence[str], *, hint_root=None,
         raise RuntimeError(str(getattr(result, "message", None) or result))
 
 
-def check_published(period: str, manifest: Mapping, root=None) -> PublishedCheck:
-    """The files in ``reports/<period>/`` under ``root`` against ``manifest``'s ``outputs``.
+def check_published(period: str, manifest: Mapping, root=None, folder=None) -> PublishedCheck:
+    """The files in ``reports/<period>/`` (or ``folder``, an earlier edition's) under ``root``
+    against ``manifest``'s ``outputs``.
 
     Each file is hashed exactly as the manifest was written (``output_hashes`` with the root as
     ``build_manifest`` passes it: notebooks normalised, every other file byte for byte; the
-    manifest and hidden files left out), so a file is ``edited`` only if its recorded sha256
-    differs. A period without the folder has every recorded output ``missing``.
+    manifest, hidden files and ``editions/`` left out), so a file is ``edited`` only if its
+    recorded sha256 differs. A period without the folder has every recorded output ``missing``.
     """
     paths = get_paths(root)
     check = PublishedCheck(period=period)
     recorded = manifest.get("outputs", {})
-    folder = paths.period_reports(period)
+    folder = Path(folder) if folder is not None else paths.period_reports(period)
     published = output_hashes(folder, roots=[paths.root]) if folder.is_dir() else {}
     check.matching, check.edited, check.missing, check.extra = compare_outputs(recorded, published)
     return check
@@ -479,18 +504,51 @@ def _load_manifest(label: str, root, manifest) -> tuple[Mapping | None, str | No
     return manifest, None
 
 
-def verify_published(period: str, root=None, *, manifest=None) -> PublishedCheck:
-    """Only the published files of ``period`` against its manifest (``check_published``), no
-    rebuild: ``goldbook verify --published-only``. ``manifest`` as in ``verify``."""
+def _edition(label: str, root, edition: int | None) -> tuple[ledger.Edition | None, str | None]:
+    """The ledger's edition ``edition`` of ``label`` (None when not asked for), or why there is none."""
+    if edition is None:
+        return None, None
+    found = ledger.editions(label, root)
+    for e in found:
+        if e.number == edition:
+            return e, None
+    if not found:
+        return None, f"{label} has no edition in the ledger (reports/{ledger.LEDGER_NAME})"
+    return None, f"{label} has no edition {edition}; its editions: {', '.join(str(e.number) for e in found)}"
+
+
+def _published(label: str, manifest: Mapping, root, folder: Path, edition: int | None) -> PublishedCheck:
+    """``check_published`` on ``folder``, plus the ledger: the chain, and its manifest the one named."""
+    check = check_published(label, manifest, root, folder)
+    check.edition = edition
+    check.ledger = ledger.check_ledger(root)
+    named = ledger.check_manifest(label, folder / MANIFEST_NAME, root,
+                                  edition if folder != get_paths(root).period_reports(label) else None)
+    if named:
+        check.ledger.append(named)
+    return check
+
+
+def verify_published(period: str, root=None, *, manifest=None, edition: int | None = None) -> PublishedCheck:
+    """Only the published files of ``period`` against its manifest and the ledger
+    (``check_published``, ``ledger``), no rebuild: ``goldbook verify --published-only``.
+    ``manifest`` and ``edition`` as in ``verify``."""
     paths = get_paths(root)
     label = parse_period(period, paths.root).label
+    chosen, problem = _edition(label, paths.root, edition)
+    if problem:
+        return PublishedCheck(period=label, error=problem, edition=edition)
+    folder = paths.root / chosen.folder if chosen else paths.period_reports(label)
+    if chosen and manifest is None:
+        manifest = folder / MANIFEST_NAME
     recorded, problem = _load_manifest(label, paths.root, manifest)
     if recorded is None:
-        return PublishedCheck(period=label, error=problem)
-    return check_published(label, recorded, paths.root)
+        return PublishedCheck(period=label, error=problem, edition=edition)
+    return _published(label, recorded, paths.root, folder, edition)
 
 
-def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_root=None) -> VerifyResult:
+def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_root=None,
+           edition: int | None = None) -> VerifyResult:
     """Rebuild ``period`` in a clean temporary root and compare it with its manifest.
 
     ``ok`` only when every recorded output is rebuilt with the same normalised sha256, nothing
@@ -499,18 +557,27 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
     config files, a different code hash, commit or lock. ``manifest`` is the published manifest
     to check against (default ``reports/<period>/manifest.json`` under the root: an auditor with
     a fresh clone, the raw files and the published manifest passes its path). The files in
-    ``reports/<period>/``, when that folder exists, must also match the manifest
-    (``check_published``; ``published`` in the result). ``keep`` leaves
-    the temporary root in place for inspection; ``work_root`` chooses it (empty or absent).
+    ``reports/<period>/``, when that folder exists, must also match the manifest, and the
+    manifest must be the one the ledger names (``published`` in the result). ``edition`` checks
+    that edition of the period instead (an earlier one lives in ``reports/<period>/editions/<n>/``),
+    rebuilt from its own inputs (``restore_inputs``). ``keep`` leaves the temporary root in place
+    for inspection; ``work_root`` chooses it (empty or absent).
     """
     paths = get_paths(root)
     label = parse_period(period, paths.root).label
-    result = VerifyResult(period=label)
+    result = VerifyResult(period=label, edition=edition)
+    chosen, result.error = _edition(label, paths.root, edition)
+    if result.error:
+        return result
+    earlier = chosen is not None and not chosen.current
+    folder = paths.root / chosen.folder if chosen else paths.period_reports(label)
+    if chosen and manifest is None:
+        manifest = folder / MANIFEST_NAME
     manifest, result.error = _load_manifest(label, paths.root, manifest)
     if manifest is None:
         return result
-    if paths.period_reports(label).is_dir():
-        result.published = check_published(label, manifest, paths.root)
+    if folder.is_dir():
+        result.published = _published(label, manifest, paths.root, folder, edition)
     else:  # an auditor's clone: the raw files and a manifest, nothing published to check
         result.notes.append(f"no reports/{label}/ here: the published files were not checked")
 
@@ -532,8 +599,17 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
         languages = (manifest.get("run") or {}).get("languages") or ["en"]
         try:
             stage_sources(label, paths.root, work)
+            hint = paths.root
+            if earlier:
+                missing, changed = restore_inputs(manifest, paths.root, work)
+                if missing:
+                    raise RuntimeError("\n".join(missing))
+                if changed:
+                    hint = None  # the store here was built from other raw files: no use as a guess
+                    result.notes.append(f"rebuilt from edition {edition}'s own inputs: "
+                                        f"{len(changed)} raw file(s) as they were then")
             result.seconds["stage"] = time.perf_counter() - clock
-            rebuild(label, work, languages, hint_root=paths.root, seconds=result.seconds, notes=result.notes)
+            rebuild(label, work, languages, hint_root=hint, seconds=result.seconds, notes=result.notes)
         except Exception as exc:  # noqa: BLE001 - a failed rebuild is a verify finding, not a crash
             result.error = _describe(exc)
             if made_tmp and not keep:
@@ -544,7 +620,7 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
         rebuilt_inputs = _safe_inputs(label, work) if result.error is None else None
         if rebuilt_inputs is None:
             result.inputs_changed = compare_inputs(whole_file_inputs(manifest),
-                                                   raw_file_inputs(manifest, paths.root))
+                                                   raw_file_inputs(manifest, work if earlier else paths.root))
         else:
             result.inputs_changed = compare_inputs(manifest.get("inputs", []), rebuilt_inputs)
         clock = time.perf_counter()
@@ -556,6 +632,49 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
         if made_tmp and not keep:
             shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+# Raw files a rebuild of an earlier edition leaves out when that edition did not read them.
+_DATA_SUFFIXES = (".csv", ".xlsx")
+
+
+def restore_inputs(manifest: Mapping, root, work) -> tuple[list[str], list[str]]:
+    """Make the raw files staged in ``work`` those ``manifest`` recorded: each whole-file input
+    whose staged sha256 differs is written from its kept original (``originals.restore``) and
+    each staged data file (CSV, xlsx) it did not read is removed, a month folder it did not read
+    at all (a year published before that month came) with all its files.
+
+    Returns ``(missing, changed)``: one sentence per original that is not available, and the
+    paths restored or removed.
+    """
+    work = get_paths(work)
+    missing, changed = [], []
+    recorded = whole_file_inputs(manifest)
+    for item in recorded:
+        dest = work.root / item["path"]
+        if dest.is_file() and sha256_file(dest) == item["sha256"]:
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if originals.restore(root, item["path"], item["sha256"], dest):
+            changed.append(item["path"])
+        else:
+            dest.unlink(missing_ok=True)
+            missing.append(f"the original of {item['path']} (sha256 {short_digest(item['sha256'])}) is not "
+                           f"available: the file has changed and no copy of that version is kept")
+    read = {str(i["path"]) for i in manifest.get("inputs", [])}
+    for month in sorted(d for d in work.raw.iterdir() if d.is_dir() and _MONTH_DIR.match(d.name)):
+        if not any(p.startswith(f"{work.rel(month)}/") for p in read):  # a month added since
+            shutil.rmtree(month)
+            changed.append(work.rel(month) + "/")
+    for f in sorted(work.raw.rglob("*")):
+        rel = work.rel(f)
+        if f.is_file() and f.suffix.lower() in _DATA_SUFFIXES and rel not in read:
+            f.unlink()
+            changed.append(rel)
+    for d in sorted((d for d in work.raw.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
+        if not any(d.iterdir()):
+            d.rmdir()
+    return missing, changed
 
 
 def _safe_inputs(period: str, root) -> list[dict] | None:
