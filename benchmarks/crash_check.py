@@ -10,9 +10,11 @@ must pass the checks below before any kill. For each command it first
 runs it once to completion to measure its duration, then starts it N times and kills it with
 SIGKILL at a moment drawn uniformly over that duration (one moment in each of N equal slices,
 seeded: the same seed gives the same moments). The kill takes the command's process group and
-every process under it (the notebook kernels run in sessions of their own), as a power cut would.
+every process under it (the notebook kernels run in sessions of their own). It is a kill, not a
+power cut: what the process wrote stays in the page cache (nothing here calls fsync).
 
-- ``goldbook run PERIOD --force``;
+- ``goldbook run PERIOD --force``, each time after one csat value of the period's month was toggled
+  and ingested, so that every killed run is publishing a new edition;
 - ``goldbook build --force`` (while the command line has no ``--force``: ``build_book(force=True)``,
   what ``goldbook build`` calls);
 - ``goldbook ingest MONTH`` of a month made to change: one csat value of its ``surveys.csv`` is
@@ -287,9 +289,32 @@ def phase_run(root: Path, period: str, n: int, seed: int) -> Tally:
             return [f"the next run failed (exit {again.code}): {_tail(again.output)}"]
         return check_published(root, period) + leftovers(root)
 
-    for i, at in enumerate(times):
-        _attempt(tally, i, at, root, ["run", period, "--force"], lambda: check_published(root, period), recover)
+    # every killed run publishes a new edition: the period's own surveys.csv gets one csat toggled and is
+    # ingested first, so the run's publication step moves the published edition into editions/<n>/
+    surveys = root / "data" / "raw" / period[:7] / "surveys.csv"
+    original = surveys.read_bytes() if surveys.is_file() else None
+    versions = [original, toggled_csat(original.decode("utf-8")).encode("utf-8")] if original else []
+    try:
+        for i, at in enumerate(times):
+            if versions:
+                put_raw(surveys, versions[(i + 1) % 2])
+                ingested = goldbook(root, "ingest", period[:7])
+                if ingested.code:
+                    raise SystemExit(f"crash-check: `goldbook ingest {period[:7]}` failed:\n{ingested.output[-3000:]}")
+            _attempt(tally, i, at, root, ["run", period, "--force"], lambda: check_published(root, period), recover)
+    finally:
+        if versions:
+            put_raw(surveys, original)
+            goldbook(root, "ingest", period[:7])
+            goldbook(root, "run", period)
     return tally
+
+
+def put_raw(path: Path, data: bytes) -> None:
+    """Replace a raw file by a new file (a hard link elsewhere keeps the old bytes)."""
+    tmp = path.with_name(f".crash-check-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def _build_args(root: Path) -> list[str]:
@@ -332,9 +357,7 @@ def phase_ingest(root: Path, period: str, month: str, n: int, seed: int) -> Tall
     current = 0  # which version is ingested now
 
     def put(version: int) -> None:
-        tmp = surveys.with_name(f".crash-check-{os.getpid()}")
-        tmp.write_bytes(versions[version])
-        os.replace(tmp, surveys)  # a new file: a hard link elsewhere keeps the old bytes
+        put_raw(surveys, versions[version])
 
     # measure: an uninterrupted ingest of each version; what each writes is the reference
     expected, seconds = {}, []

@@ -10,6 +10,7 @@ import pytest
 
 from helpers import cli
 from helpers.book import audit, build
+from helpers.pipeline import ledger
 from helpers.pipeline import verify as verify_module
 
 
@@ -154,3 +155,62 @@ def test_verify_all_checks_the_pages_of_every_period(tmp_path, capsys, published
     assert "2024-06: 4 of 4 book pages match the build manifest" in out
     assert "  book page missing: reports/2024-05/en/01_overview.html" in err
     assert out.splitlines()[-1] == "verify: 1 of 2 periods identical; not identical: 2024-05"
+
+
+# --- what the book was built from: the period manifests and the ledger's head ----------------------
+
+def _anchored_site(root: Path, manifests: dict[str, str], head: dict) -> Path:
+    html = _built_site(root)
+    record = audit.build_record(json.loads((html / audit.BUILD_RECORD).read_text())["files"], "f" * 64,
+                                manifests, head)
+    (html / audit.BUILD_RECORD).write_bytes(audit.record_bytes(record))
+    return html
+
+
+def test_the_record_keeps_each_manifest_and_the_ledger_head_and_notes_a_book_built_before_a_rerun(tmp_path):
+    manifest = tmp_path / "reports" / "2024-06" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_bytes(b'{"run": {"period": "2024-06"}}\n')
+    ledger.append(ledger.new_entry("2024-06", 1, _sha(manifest.read_bytes()), "first publication"), tmp_path)
+    manifests, head = audit.built_from(tmp_path)
+    assert manifests == {"2024-06": _sha(b'{"run": {"period": "2024-06"}}\n')}
+    line = (tmp_path / "reports" / "ledger.jsonl").read_bytes().split(b"\n")[0]
+    assert head == {"lines": 1, "sha256": _sha(line)}
+    _anchored_site(tmp_path, manifests, head)
+    assert audit.check_pages("2024-06", tmp_path).report() == "2024-06: 4 of 4 book pages match the build manifest"
+    manifest.write_bytes(b'{"run": {"period": "2024-06"}, "rerun": 1}\n')       # republished, book not rebuilt
+    result = audit.check_pages("2024-06", tmp_path)
+    assert result.ok and result.stale
+    assert result.report() == (
+        "2024-06: 4 of 4 book pages match the build manifest; note: the book shows the manifest of 2024-06 that "
+        "was current when it was built, not the one published now (`goldbook build` shows it)")
+
+
+def test_a_ledger_edited_or_rewritten_after_the_build_is_caught_by_its_recorded_head(tmp_path):
+    for period in ("2024-05", "2024-06"):
+        ledger.append(ledger.new_entry(period, 1, "a" * 64, "first publication", time="2024-07-01T08:00:00+00:00"),
+                      tmp_path)
+    _anchored_site(tmp_path, {}, ledger.head(tmp_path))
+    assert audit.check_ledger_anchor(tmp_path) is None
+    ledger.append(ledger.new_entry("2024-06", 1, "b" * 64, "rerun, inputs unchanged"), tmp_path)
+    assert audit.check_ledger_anchor(tmp_path) is None                  # a later line pins nothing recorded
+    path = tmp_path / "reports" / "ledger.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b'"a' + b"a" * 63, b'"c' + b"c" * 63)    # line 2 was the last line at build time
+    path.write_bytes(b"\n".join(lines))
+    assert ledger.check_ledger(tmp_path) != []                           # the chain sees it through line 3 ...
+    path.write_bytes(b"\n".join(lines[:2]) + b"\n")                       # ... not once line 3 is gone too
+    assert ledger.check_ledger(tmp_path) == []
+    problem = audit.check_ledger_anchor(tmp_path)
+    assert problem.startswith("reports/ledger.jsonl is not the ledger the book (_build/html) was built with: "
+                              "its first 2 line(s) were edited, removed or rewritten")
+    path.unlink()                                                        # deleting it is no way out either
+    assert audit.check_ledger_anchor(tmp_path) == problem
+
+
+def test_verify_fails_every_period_when_the_ledger_is_not_the_one_the_book_recorded(tmp_path, capsys, published_ok):
+    ledger.append(ledger.new_entry("2024-06", 1, "a" * 64, "first publication"), tmp_path)
+    _anchored_site(tmp_path, {}, ledger.head(tmp_path))
+    (tmp_path / "reports" / "ledger.jsonl").unlink()
+    code, out, err = _verify(capsys, tmp_path, "2024-06", "--published-only")
+    assert code == 1 and "ledger: reports/ledger.jsonl is not the ledger the book (_build/html) was built with" in err

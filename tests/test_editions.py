@@ -205,3 +205,28 @@ def test_restore_inputs_puts_back_what_an_edition_read_and_leaves_out_what_it_di
     assert (work / "data" / "raw" / "2024-01" / "tickets.csv").read_bytes() == old
     assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()) == [
         "data/raw/2024-01/surveys.csv", "data/raw/2024-01/tickets.csv", "data/raw/README.md"]
+
+
+def test_files_the_ledger_could_not_adopt_are_no_edition_and_the_chain_stays_whole(tmp_path):
+    # published before the ledger, then edited by hand: adopt refuses it, and it is never recorded
+    folder = tmp_path / "reports" / "2024-05"
+    write(folder / "tables" / "t.csv", "a\n1\n")
+    fake_manifest(folder, "1" * 64)
+    write(folder / "tables" / "t.csv", "a\n9\n")
+    assert runner.settle(tmp_path) == [
+        "ledger: 2024-05 not recorded: its published files do not match its manifest "
+        "(`goldbook verify 2024-05 --published-only` names them)"]
+    assert ledger.read_ledger(tmp_path) == []
+    entry = publish(tmp_path, "a\n2\n", "2" * 64)
+    assert (entry["edition"], entry["reason"]) == (1, ledger.UNRECORDED)
+    assert not (folder / "editions").exists()
+    assert ledger.check_ledger(tmp_path) == []
+    assert verify.verify_published("2024-05", tmp_path).ok
+
+
+def test_a_kept_edition_is_never_overwritten(tmp_path):
+    publish(tmp_path, "a\n1\n", "1" * 64)
+    write(tmp_path / "reports" / "2024-05" / "editions" / "1" / "tables" / "t.csv", "planted\n")
+    with pytest.raises(runner.RunError, match=r"reports/2024-05/editions/1 exists while edition 1 is the published"):
+        publish(tmp_path, "a\n2\n", "2" * 64)
+    assert (tmp_path / "reports" / "2024-05" / "tables" / "t.csv").read_text() == "a\n1\n"

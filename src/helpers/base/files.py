@@ -100,15 +100,18 @@ def replace_dir(target: str | os.PathLike, fill: Callable[[Path], None]) -> None
         raise
 
 
+def link_file(src: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """A hard link where the file system allows, else a copy."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
+
+
 def link_tree(src: Path, dest: Path) -> None:
     """Copy a folder by hard links where the file system allows: stored files are replaced,
     never changed in place, so a link is as good as a copy."""
-    def link(a, b):
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
-    shutil.copytree(src, dest, copy_function=link)
+    shutil.copytree(src, dest, copy_function=link_file)
 
 
 # What ``swap_dir``, ``replace_dir`` and the runner name their temporary folders: the owner's pid

@@ -5,7 +5,11 @@ folder it swaps in, so the record and the pages it describes are swapped togethe
 fingerprint, the sha256 of every file of the built book, and per period the pages that come from
 it (``period_of_page``): its notebook pages under ``reports/<period>/`` and its generated month or
 year page. ``check_pages`` compares one period's pages in ``_build/html`` with that record and
-names each edited, missing or extra page; ``goldbook verify`` runs it for every period it checks.
+names each edited, missing or extra page, and notes when the book was built from another manifest
+of the period than the one published now; ``goldbook verify`` runs it for every period it checks.
+The record also keeps each period's manifest sha256 and the ledger's head at build time:
+``check_ledger_anchor`` then catches a ledger whose earlier lines were edited or rewritten
+(the chain alone cannot show an edit of its last line, nor a ledger rewritten whole).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from pathlib import Path
 from ..base.files import canonical_json, sha256_file
 from ..base.messages import LANGS
 from ..base.paths import get_paths
+from ..pipeline import ledger
+from ..pipeline.manifest import MANIFEST_NAME, published_periods
 
 BUILD_RECORD = ".goldbook-build.json"
 RECORD_VERSION = 1
@@ -38,15 +44,36 @@ def period_of_page(rel: str) -> str | None:
     return None
 
 
-def build_record(files: dict[str, str], fingerprint: str) -> dict:
-    """The build manifest of a book whose files (relative path → sha256) are ``files``."""
+def build_record(files: dict[str, str], fingerprint: str, manifests: dict[str, str] | None = None,
+                 ledger_head: dict | None = None) -> dict:
+    """The build manifest of a book whose files (relative path → sha256) are ``files``, built from
+    the period manifests ``manifests`` (period → sha256) when the ledger's head was ``ledger_head``."""
     periods: dict[str, list[str]] = {}
     for rel in sorted(files):
         period = period_of_page(rel)
         if period is not None:
             periods.setdefault(period, []).append(rel)
     return {"version": RECORD_VERSION, "fingerprint": fingerprint, "files": dict(sorted(files.items())),
-            "periods": periods}
+            "periods": periods, "manifests": dict(sorted((manifests or {}).items())),
+            "ledger": dict(ledger_head or {"lines": 0, "sha256": None})}
+
+
+def built_from(root=None) -> tuple[dict[str, str], dict]:
+    """What a build about to start reads, for its record: each published period's manifest sha256
+    and the ledger's head (``ledger.head``)."""
+    paths = get_paths(root)
+    manifests = {label: sha256_file(paths.period_reports(label) / MANIFEST_NAME) for label in published_periods(root)}
+    return manifests, ledger.head(root)
+
+
+def check_ledger_anchor(root=None) -> str | None:
+    """Why the ledger is not the one the published book was built with (its recorded head no
+    longer matches: an earlier line edited, removed, or the ledger rewritten), or None. Nothing to
+    check without ``_build/html`` or its record."""
+    record = read_record(get_paths(root).build / "html")
+    if record is None or not isinstance(record.get("ledger"), dict):
+        return None
+    return ledger.check_head(record["ledger"], root, where="the book (_build/html) was built with")
 
 
 def record_bytes(record: dict) -> bytes:
@@ -77,6 +104,7 @@ class PagesCheck:
     extra: list[str] = field(default_factory=list)    # the period's page in _build/html, not recorded
     checked: bool = True                              # False: no _build/html, nothing to check
     error: str | None = None                          # _build/html without a readable build manifest
+    stale: bool = False                               # the book was built from another manifest of the period
 
     @property
     def ok(self) -> bool:
@@ -107,7 +135,11 @@ class PagesCheck:
             return f"the book's pages were not checked: {self.error}"
         if not self.total and not self.extra:
             return "no book page for this period in _build/html (the book was built without it)"
-        return f"{len(self.matching)} of {self.total} book pages match the build manifest"
+        said = f"{len(self.matching)} of {self.total} book pages match the build manifest"
+        if self.stale:
+            said += (f"; note: the book shows the manifest of {self.period} that was current when it was built, "
+                     f"not the one published now (`goldbook build` shows it)")
+        return said
 
     def report(self) -> str:
         """One line when the pages match (or there is nothing to check); else each page that differs."""
@@ -142,6 +174,9 @@ def check_pages(period: str, root=None) -> PagesCheck:
         else:
             result.matching.append(rel)
     result.extra = [rel for rel in _period_pages(html_dir, period) if rel not in recorded]
+    built = (record.get("manifests") or {}).get(period)
+    current = get_paths(root).period_reports(period) / MANIFEST_NAME
+    result.stale = built is not None and (not current.is_file() or sha256_file(current) != built)
     return result
 
 

@@ -38,7 +38,7 @@ from ..base.messages import LANGS, t
 from ..base.paths import CODE_ROOT, Paths, get_paths
 from ..pipeline import runner
 from . import check as check_module
-from .audit import BUILD_RECORD, build_record, read_record, record_bytes
+from .audit import BUILD_RECORD, build_record, built_from, read_record, record_bytes
 from .check import check_published
 from .chrome import localise_book
 from .pages import KIND_ORDER, bilingual, book_pages, notebook_notices
@@ -223,7 +223,9 @@ def build_book(root=None, quiet: bool = True, jobs: int | None = None, force: bo
     localise_book(html, page_language, author={lang: entity.get(f"name_{lang}", "") for lang in LANGS})
     forbidden = (str(paths.root), str(CODE_ROOT), sys.prefix, os.path.expanduser("~"))
     previous = read_record(out)
-    replace_dir(out, lambda tmp: _publish(html, tmp, fingerprint, forbidden, paths.rel(out), previous))
+    manifests, ledger_head = built_from(paths.root)
+    replace_dir(out, lambda tmp: _publish(html, tmp, fingerprint, forbidden, paths.rel(out), previous,
+                                          manifests, ledger_head))
     return out / "index.html"
 
 
@@ -234,7 +236,8 @@ def check_key(forbidden: tuple[str, ...]) -> str:
 
 
 def _publish(html: Path, dest: Path, fingerprint: str, forbidden: tuple[str, ...], shown: str,
-             previous: dict | None = None) -> None:
+             previous: dict | None = None, manifests: dict[str, str] | None = None,
+             ledger_head: dict | None = None) -> None:
     """Copy the work html into ``dest`` (a copy: Sphinx rewrites its files in place), check the
     copy, and write its build manifest; ``BookError`` if it must not be published.
 
@@ -251,7 +254,8 @@ def _publish(html: Path, dest: Path, fingerprint: str, forbidden: tuple[str, ...
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
         raise BookError(f"the built book must not be published ({len(problems)} problem(s); {shown} is left "
                         f"as it was):\n{listed}{more}")
-    write_atomic(dest / BUILD_RECORD, record_bytes({**build_record(files, fingerprint), "check": key}))
+    record = build_record(files, fingerprint, manifests, ledger_head)
+    write_atomic(dest / BUILD_RECORD, record_bytes({**record, "check": key}))
 
 
 def copy_tree(src: Path, dest: Path) -> dict[str, str]:

@@ -39,11 +39,13 @@ LEDGER_NAME = "ledger.jsonl"
 PENDING_DIR = ".ledger-pending"
 KEYS = ("period", "edition", "manifest_sha256", "prev", "time", "reason", "changed_inputs", "superseded")
 ADOPTED = "recorded when the ledger was introduced"
+UNRECORDED = "first publication recorded (the files before it did not match their manifest)"
 # Every reason the runner records, and the short name the book shows it by (``book.edition.reason.<name>``
 # in the catalogue); the ledger keeps the English text so that it reads on its own.
 REASONS = {
     "first publication": "first",
     ADOPTED: "adopted",
+    UNRECORDED: "unrecorded",
     "published again (the previous edition's folder was missing)": "again",
     "inputs changed": "inputs",
     "inputs added": "added",
@@ -91,6 +93,29 @@ def _split(data: bytes) -> tuple[list[bytes], bytes]:
     """Complete lines (without newlines) and the cut-off tail after the last newline."""
     *lines, tail = data.split(b"\n")
     return lines, tail
+
+
+def head(root=None) -> dict:
+    """``{"lines", "sha256"}``: how many complete lines the ledger has and the sha256 of the last
+    one (None when empty). Kept elsewhere (the book's build manifest, an auditor's notes), it pins
+    every line up to it: the chain makes each earlier line depend on the last."""
+    path = ledger_path(root)
+    lines = _split(path.read_bytes())[0] if path.is_file() else []
+    return {"lines": len(lines), "sha256": sha256_bytes(lines[-1]) if lines else None}
+
+
+def check_head(recorded: Mapping, root=None, where: str = "recorded") -> str | None:
+    """Why the ledger no longer starts with the lines a recorded ``head`` pins, or None; ``where``
+    completes "is not the ledger …" (who recorded the head)."""
+    count = int(recorded.get("lines") or 0)
+    if not count:
+        return None
+    path = ledger_path(root)
+    lines = _split(path.read_bytes())[0] if path.is_file() else []
+    if len(lines) < count or sha256_bytes(lines[count - 1]) != recorded.get("sha256"):
+        return (f"reports/{LEDGER_NAME} is not the ledger {where}: its first {count} line(s) were "
+                f"edited, removed or rewritten (line {count} should have sha256 {str(recorded.get('sha256'))[:12]})")
+    return None
 
 
 def read_ledger(root=None) -> list[dict]:

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..base.config import load_config, parse_period
-from ..base.files import clean_leftovers, link_tree, sha256_file, swap_dir
+from ..base.files import clean_leftovers, link_file, link_tree, sha256_file, swap_dir
 from ..base.messages import LANGS, LanguageError, check_lang
 from ..base.paths import CODE_ROOT, get_paths
 from ..base.periods import KINDS, Period, PeriodError, parse, week_of
@@ -475,20 +475,22 @@ def stage_edition(label: str, root: Path, staged: Path) -> dict:
     except manifest.ManifestError:
         old = None
     number = ledger.current_edition(label, root)
-    if old is not None and number == 0:  # published, but not in the ledger (it could not be adopted)
-        number = 1 + len(manifest.edition_numbers(label, root))
     carried = target / manifest.EDITIONS_DIR
     if carried.is_dir():
         link_tree(carried, staged / manifest.EDITIONS_DIR)
     sha = sha256_file(staged / manifest.MANIFEST_NAME)
+    if number == 0:
+        # never recorded: files the ledger could not adopt (they did not match their manifest) are no edition
+        return ledger.new_entry(label, 1, sha, "first publication" if old is None else ledger.UNRECORDED)
     if old is None:
-        return ledger.new_entry(label, number + 1, sha, "first publication" if number == 0 else
-                                "published again (the previous edition's folder was missing)")
+        return ledger.new_entry(label, number + 1, sha, "published again (the previous edition's folder was missing)")
     changes = changed_inputs(old, new)
     if not changes:
         return ledger.new_entry(label, number, sha, _reason(old, new, changes))
     keep = staged / manifest.EDITIONS_DIR / str(number)
-    shutil.rmtree(keep, ignore_errors=True)
+    if keep.exists():  # the current edition is already kept: the folder does not match the ledger
+        raise RunError(f"reports/{label}/{manifest.EDITIONS_DIR}/{number} exists while edition {number} is the "
+                       f"published one; `goldbook verify {label} --published-only` shows what is wrong")
     keep.mkdir(parents=True)
     for item in sorted(target.iterdir()):
         if item.name.startswith(".") or item.name == manifest.EDITIONS_DIR:
@@ -496,17 +498,10 @@ def stage_edition(label: str, root: Path, staged: Path) -> dict:
         if item.is_dir():
             link_tree(item, keep / item.name)
         else:
-            _link(item, keep / item.name)
+            link_file(item, keep / item.name)
     befores = {(c["path"], c["before"]) for c in changes if c["before"]}
     kept = [s for s in originals.superseded(root) if (s["path"], s["sha256"]) in befores]
     return ledger.new_entry(label, number + 1, sha, _reason(old, new, changes), changes, kept)
-
-
-def _link(src: Path, dest: Path) -> None:
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copy2(src, dest)
 
 
 # --- small readers -----------------------------------------------------------------------------
