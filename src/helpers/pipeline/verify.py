@@ -20,6 +20,7 @@ import calendar
 import multiprocessing
 import re
 import shutil
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -446,11 +447,18 @@ def rebuild(period: str, work_root, languages: Sequence[str], *, hint_root=None,
     started = time.perf_counter()
     ingest_clean(work_root, hint_root, notes)
     middle = time.perf_counter()
-    result = runner.run_period(period, root=work_root, langs=tuple(languages), force=True)
+    result = runner.run_period(period, root=work_root, langs=tuple(languages), force=True, progress=_rebuild_progress)
     if seconds is not None:
         seconds.update(ingest=middle - started, run=time.perf_counter() - middle)
     if getattr(result, "ok", True) is False:
         raise RuntimeError(str(getattr(result, "message", None) or result))
+
+
+def _rebuild_progress(line: str) -> None:
+    """The rebuild's notebook lines as a run prints them, without its "published" sentence: the
+    rebuild publishes in a temporary root, never in ``reports/``."""
+    if ": published " not in line:
+        print(line, file=sys.stderr, flush=True)
 
 
 def check_published(period: str, manifest: Mapping, root=None, folder=None) -> PublishedCheck:
