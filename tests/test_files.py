@@ -3,7 +3,7 @@ nothing of a live process is touched."""
 
 import os
 
-from helpers.base.files import clean_leftovers, pid_alive, replace_dir, swap_dir
+from helpers.base.files import clean_leftovers, pid_alive, remove_dir, replace_dir, swap_dir
 
 
 def _folder(path, text):
@@ -58,3 +58,19 @@ def test_the_helpers_name_their_folders_so_that_they_can_be_found(tmp_path, monk
     swap_dir(tmp_path / "new", tmp_path / "2024-05")
     old = [p.name for p in tmp_path.iterdir() if p.name.startswith(".old-")]
     assert len(old) == 1 and old[0].startswith(f".old-2024-05-{os.getpid()}-")
+
+
+def test_remove_dir_renames_first_so_a_killed_delete_is_a_leftover(tmp_path, monkeypatch, dead_pid):
+    _folder(tmp_path / "days" / "2024-02-03", "day")
+    remove_dir(tmp_path / "days" / "2024-02-03")
+    assert list((tmp_path / "days").iterdir()) == []
+    # killed while deleting: what is left is a .tmp- folder of a stopped process, never a half day
+    _folder(tmp_path / "days" / "2024-02-04", "day")
+    monkeypatch.setattr("os.getpid", lambda: dead_pid)
+    monkeypatch.setattr("shutil.rmtree", lambda *a, **k: None)
+    remove_dir(tmp_path / "days" / "2024-02-04")
+    [left] = list((tmp_path / "days").iterdir())
+    assert left.name.startswith(f".tmp-2024-02-04-{dead_pid}-")
+    monkeypatch.undo()
+    assert clean_leftovers(tmp_path / "days") == [f"removed leftover days/{left.name} (an unfinished folder)"]
+    assert list((tmp_path / "days").iterdir()) == []

@@ -6,6 +6,7 @@ The one copy of each: every module that writes or hashes a file uses these.
   ``write_if_changed`` does the same only when the bytes differ (Sphinx rebuilds by mtime).
 - ``swap_dir`` puts a finished folder in place of another in two renames; ``replace_dir``
   fills a temporary sibling folder and swaps it in (a month of the store, a published period).
+- ``remove_dir`` removes a folder in one rename (then deletes it out of sight);
 - ``link_tree`` copies a folder by hard links (files that are replaced, never edited in place);
 - ``clean_leftovers`` finishes or undoes what a killed process left behind (a swap cut between
   its two renames, an unfinished temporary folder, a run's staging folder);
@@ -98,6 +99,15 @@ def replace_dir(target: str | os.PathLike, fill: Callable[[Path], None]) -> None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def remove_dir(path: str | os.PathLike) -> None:
+    """Remove a folder so that no reader sees half of it: renamed first to a ``.tmp-`` name that
+    ``clean_leftovers`` finishes removing if this process is killed while deleting."""
+    path = Path(path)
+    gone = path.with_name(f".tmp-{path.name}-{os.getpid()}-{time.time_ns()}")
+    os.rename(path, gone)
+    shutil.rmtree(gone)
 
 
 def link_file(src: str | os.PathLike, dest: str | os.PathLike) -> None:

@@ -39,6 +39,7 @@ from ..base.files import (
     canonical_json,
     clean_leftovers,
     link_tree,
+    remove_dir,
     replace_dir,
     sha256_bytes,
     sha256_file,
@@ -623,7 +624,7 @@ def _ingest_drops(month: str, drops: dict[str, dict[str, Path]], files: dict[str
         for day in store.day_drops(month, root):
             if day not in drops:
                 _supersede(_recorded_files(store.day_record(day, root)), paths, superseded, notes)
-                shutil.rmtree(paths.processed / month / store.DAYS_DIR / day)
+                remove_dir(paths.processed / month / store.DAYS_DIR / day)
                 notes.append(f"Day drop {day} is gone from {paths.rel(paths.month_raw(month))}/: removed its stored copy.")
                 statuses.append("corrected")
     done = []
@@ -964,7 +965,7 @@ def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], p
         reg_gone = _gone([reg_previous] if reg_previous else [], [_file_entry(reg_read, skew_seconds)] if reg_read else [])
         if reg_read is None:
             _supersede(reg_gone, paths, superseded, notes)
-            shutil.rmtree(target)
+            remove_dir(target)
             notes.append("The initiatives registry is gone from data/raw/: removed its processed copy.")
         else:
             def fill_registry(tmp: Path) -> None:
