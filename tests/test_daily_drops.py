@@ -80,6 +80,20 @@ def test_a_day_reads_the_drops_up_to_it_and_the_roster_only(daily):
     assert set(store.load("self_assessment", "2024-02-03", root=daily)["month"]) == {"2024-01"}
 
 
+def test_a_day_drop_gone_from_raw_is_removed_from_the_store_with_nothing_left_behind(daily):
+    raw = get_paths(daily).raw / MONTH
+    last = sorted(p.name for p in raw.iterdir() if p.is_dir())[-1]
+    assert ingest.ingest_month(MONTH, daily).ok
+    assert last in store.day_drops(MONTH, daily)
+    shutil.move(str(raw / last), str(daily / "moved-away"))
+    result = ingest.ingest_month(MONTH, daily)
+    assert result.ok, result.report()
+    assert f"Day drop {last} is gone from data/raw/{MONTH}/: removed its stored copy." in result.notes
+    assert last not in store.day_drops(MONTH, daily)
+    days = get_paths(daily).processed / MONTH / store.DAYS_DIR
+    assert sorted(p.name for p in days.iterdir()) == store.day_drops(MONTH, daily)   # no hidden leftover
+
+
 # --- refusals ---------------------------------------------------------------------------------
 def test_a_table_as_both_month_file_and_day_files_is_refused_naming_the_files(daily, demo_root):
     shutil.copy(get_paths(demo_root).raw / MONTH / "tickets.csv", get_paths(daily).raw / MONTH / "tickets.csv")
