@@ -219,6 +219,33 @@ def test_safeguard_verdicts():
     assert "Phone (+50% completions): service got worse" in text[1]
 
 
+def test_safeguard_says_better_only_when_no_figure_it_shows_moved_the_other_way():
+    # the case: a channel called "better" while its service level fell
+    rows = (_served("whatsapp", "2023-03", 400, 300) + _served("whatsapp", "2024-03", 600, 360)      # 75% -> 60%
+            + _served("phone", "2023-03", 400, 300) + _served("phone", "2024-03", 600, 570))  # 75% -> 95%
+    tk = pd.DataFrame(rows)
+    for c in ("created_at", "started_at", "ended_at", "called_at"):
+        tk[c] = pd.to_datetime(tk[c]).astype("datetime64[us]")
+    # whatsapp: CSAT 50% -> 90% of 100 (a significant rise); phone: CSAT 90% -> 85% of 100 (not significant)
+    sv = pd.DataFrame(_responses("whatsapp", "2023-03", 100, 50) + _responses("whatsapp", "2024-03", 100, 90)
+                      + _responses("phone", "2023-03", 100, 90) + _responses("phone", "2024-03", 100, 85))
+    g = adoption.safeguard(tk, sv, ST, SAFEGUARD_KPI, ["2024-03"], ["2023-03"]).set_index("channel_id")
+    # whatsapp's service level fell significantly (300/400 -> 360/600): worse, whatever CSAT did
+    assert g.loc["whatsapp", "verdict"] == "worse"
+    # phone: service level rose significantly (p = 3e-20), CSAT fell by 5 points (p = 0.29): mixed, not better
+    assert g.loc["phone", "service_level_p"] < 1e-6 and g.loc["phone", "csat_p"] > 0.2
+    assert g.loc["phone", "verdict"] == "mixed"
+    text = adoption_view.safeguard_sentences(g.reset_index(), ["2024-03"], ["2023-03"], "en", {"phone": "Phone"})
+    phone = next(line for line in text if line.startswith("Phone"))
+    assert phone.startswith("Phone (+50% completions): mixed — service level 95.0% (+20.0 pp)")
+    assert "CSAT 85.0% (-5.0 pp)" in phone and "improved" not in phone
+    assert adoption_view.safeguard_display(g.reset_index(), "ar")["verdict"].tolist() == ["متباينة", "تراجعت"]
+    # the same rise with CSAT held at 90%: every figure agrees, and it is "better"
+    sv_held = pd.DataFrame(_responses("phone", "2023-03", 100, 90) + _responses("phone", "2024-03", 100, 90))
+    better = adoption.safeguard(tk[tk["channel_id"].eq("phone")], sv_held, ST, SAFEGUARD_KPI, ["2024-03"], ["2023-03"])
+    assert better["verdict"].tolist() == ["better"]
+
+
 def test_safeguard_without_surveys_rests_on_service_level_alone():
     # an entity that provides no surveys: the store gives an empty frame, and no CSAT column is shown
     no_surveys = pd.DataFrame({"channel_id": pd.Series([], dtype="str"),

@@ -432,8 +432,10 @@ def safeguard(tickets: pd.DataFrame, surveys: pd.DataFrame, st: KpiSettings, kpi
     (relative), service_level, wait_p90 and CSAT then and now, the two-proportion test p-values
     of the service-level and CSAT changes (``significance.two_proportion_test``), corrected
     together (config ``kpi.significance``), and ``verdict``: ``worse`` (a significant fall in
-    service level or CSAT), ``better`` (a significant rise and no fall), ``held``, or ``too_few``
-    (fewer than ``min_n`` served tickets or responses on a side). Sorted by channel id.
+    service level or CSAT), ``better`` (a significant rise, and no figure shown moved the other way:
+    service level and CSAT not lower, P90 wait not longer), ``mixed`` (a significant rise, but
+    another figure moved the other way, not significantly), ``held``, or ``too_few`` (fewer than
+    ``min_n`` served tickets or responses on a side). Sorted by channel id.
     ``csat=False`` (an entity that provides no surveys) leaves out ``SAFEGUARD_CSAT_COLUMNS``: the
     verdict then rests on the service level alone.
     """
@@ -487,8 +489,14 @@ def safeguard(tickets: pd.DataFrame, surveys: pd.DataFrame, st: KpiSettings, kpi
     sl_fall = sl_sig & (out["service_level_now"] < out["service_level_then"]).to_numpy()
     cs_fall = cs_sig & (out["csat_now"] < out["csat_then"]).to_numpy()
     rise = (sl_sig | cs_sig) & ~sl_fall & ~cs_fall
+    # "better" must agree with every figure its sentence shows: another moved the wrong way -> "mixed"
+    other_way = (out["service_level_now"] < out["service_level_then"]) | (out["wait_p90_now"] > out["wait_p90_then"])
+    if csat:
+        other_way = other_way | (out["csat_now"] < out["csat_then"])
+    other_way = other_way.to_numpy()
     untested = out["service_level_p"].isna().to_numpy() & out["csat_p"].isna().to_numpy()
-    out["verdict"] = np.select([sl_fall | cs_fall, rise, untested], ["worse", "better", "too_few"], "held")
+    out["verdict"] = np.select([sl_fall | cs_fall, rise & ~other_way, rise, untested],
+                               ["worse", "better", "mixed", "too_few"], "held")
     return out[columns].astype({c: float for c in ("volume_change", "service_level_p", "csat_p") if c in columns})
 
 
