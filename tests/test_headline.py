@@ -105,6 +105,18 @@ def test_headline_last_year_target_and_a_real_change():
     assert any("80.0%" in line and "+10.0 pp" in line for line in lines)
 
 
+def test_the_first_month_has_nothing_to_compare_with_and_says_so_without_nan():
+    # the "+nan%": a month with no month before it
+    h = headline.headline(CUR, pd.DataFrame({"csat": [5, 5, 4, 2]}), CUR.iloc[0:0], pd.DataFrame({"csat": []}),
+                          KPI, VIRTUAL)
+    assert h["previous"].isna().all()                # missing, not zero
+    for lang, first in (("en", "There were 5 transactions; there is no earlier month to compare with."),
+                        ("ar", "بلغ عدد المعاملات 5؛ ولا يوجد شهر سابق للمقارنة.")):
+        lines = headline_view.narrative(h, lang)
+        assert lines[0] == first
+        assert not any(word in line.lower() for line in lines for word in ("nan", "none", "inf"))
+
+
 def test_points_never_show_negative_zero():
     assert fmt_pp(-0.00001, "en") == "+0.0 pp"
 

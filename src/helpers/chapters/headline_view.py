@@ -15,9 +15,12 @@ def narrative(frame: pd.DataFrame, lang: str) -> list[str]:
     shares = [m for m in ("virtual_share", "csat") if m in row.index]
     out = []
     tx = row.loc["transactions"]
-    out.append(t("overview.say.transactions", lang, value=fmt_num(tx["value"], lang),
-                 previous=fmt_num(tx["previous"], lang),
-                 change=f"{(tx['value'] / tx['previous'] - 1) * 100:+.1f}%" if tx["previous"] else "–"))
+    if pd.isna(tx["previous"]) or not tx["previous"]:   # the first month: nothing before it to compare with
+        out.append(t("overview.say.transactions_first", lang, value=fmt_num(tx["value"], lang)))
+    else:
+        out.append(t("overview.say.transactions", lang, value=fmt_num(tx["value"], lang),
+                     previous=fmt_num(tx["previous"], lang),
+                     change=f"{(tx['value'] / tx['previous'] - 1) * 100:+.1f}%"))
     vs = row.loc["virtual_share"]
     out.append(t("overview.say.virtual_share", lang, value=fmt_pct(vs["value"], lang),
                  previous=fmt_pct(vs["previous"], lang), change=fmt_pp(vs["change"], lang)))
