@@ -101,9 +101,7 @@ def _ingest_months(label: str, root) -> list[str]:
 def cmd_ingest(args) -> int:
     from .data import ingest
 
-    root = get_paths(args.root).root
-    for sentence in ingest.clean_store(root):  # what a killed ingest left, before anything else
-        print(sentence[:1].upper() + sentence[1:] + ".")
+    root = get_paths(args.root).root   # what a killed ingest left is cleaned first: each result's notes say so
     if args.all:
         results = ingest.ingest_all(root)
         if not results:

@@ -23,7 +23,6 @@ User errors are reported, never raised. Disk or programming errors do raise.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -783,9 +782,14 @@ def ingest_month(month: str, root=None) -> IngestResult:
     ``reports/.ingest/<month>-problems.csv`` (``problems_path``), which an accepted ingest of
     the month removes. What a killed ingest left in the store is cleaned up first (``clean_store``;
     the result's notes say what)."""
-    paths = get_paths(root)
     cleaned = clean_store(root)
-    return _cleaned_first(_listed(_ingest_month(str(month).strip(), paths, root), paths, root), cleaned)
+    return _cleaned_first(_month_result(month, root), cleaned)
+
+
+def _month_result(month: str, root) -> IngestResult:
+    """``ingest_month`` without the clean-up (``ingest_all`` cleans once for every month)."""
+    paths = get_paths(root)
+    return _listed(_ingest_month(str(month).strip(), paths, root), paths, root)
 
 
 def ingest_day(day: str, root=None) -> IngestResult:
@@ -1002,7 +1006,7 @@ def ingest_all(root=None) -> list[IngestResult]:
     survey-to-ticket links depend on the months before). What a killed ingest left in the store
     is cleaned up first; the first result's notes say what."""
     cleaned = clean_store(root)
-    results = [ingest_month(m, root) for m in raw_months(root)]
+    results = [_month_result(m, root) for m in raw_months(root)]
     if results:
         _cleaned_first(results[0], cleaned)
     return results

@@ -52,6 +52,11 @@ _MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
 PARALLEL_MIN_MONTHS = 4
 
 
+def _title(period: str, edition: int | None) -> str:
+    """How a result names what it checked: the period, and the edition when one was asked for."""
+    return period if edition is None else f"{period} edition {edition}"
+
+
 @dataclass
 class PublishedCheck:
     """The files in ``reports/<period>/`` compared with the manifest's ``outputs``."""
@@ -67,7 +72,7 @@ class PublishedCheck:
 
     @property
     def title(self) -> str:
-        return self.period if self.edition is None else f"{self.period} edition {self.edition}"
+        return _title(self.period, self.edition)
 
     @property
     def total(self) -> int:
@@ -124,7 +129,7 @@ class VerifyResult:
 
     @property
     def title(self) -> str:
-        return self.period if self.edition is None else f"{self.period} edition {self.edition}"
+        return _title(self.period, self.edition)
 
     @property
     def total(self) -> int:
