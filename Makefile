@@ -24,12 +24,12 @@ export UV_LINK_MODE := copy
 # compile bytecode at install: otherwise every command and kernel recompiles the libraries it imports
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help env demo demo-data snapshot ingest run book test test-fast bench bench-verify crash-check verify status lock clean clean-demo noise-rate validate-impact validate-recognition
+.PHONY: help env demo demo-data snapshot ingest run book pdf test test-fast bench bench-verify crash-check verify status lock clean clean-demo noise-rate validate-impact validate-recognition
 
 help: ## list the targets (this is the default)
 	@echo "Gold Book: make TARGET"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "Variables: PERIOD=2024-03 (run, verify), JOBS=$(JOBS) (notebooks at once), N=10 (crash-check), ROOT=DIR (bench-verify, crash-check: the data root to copy)"
+	@echo "Variables: PERIOD=2024-03 (run, verify, pdf), LANG=ar (pdf), JOBS=$(JOBS) (notebooks at once), N=10 (crash-check), ROOT=DIR (bench-verify, crash-check: the data root to copy)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -65,6 +65,10 @@ run: env ## run PERIOD's notebooks (default: every period; unchanged periods are
 
 book: env ## build the book into _build/html from reports/
 	$(GOLDBOOK) build
+
+pdf: env ## print PERIOD (a month) from the built book into reports/PERIOD/print/ (LANG=ar or en; default both)
+	@if [ -z "$(PERIOD)" ]; then echo "make pdf PERIOD=YYYY-MM [LANG=ar|en]"; exit 1; fi
+	$(GOLDBOOK) pdf $(PERIOD) $(if $(filter ar en,$(LANG)),--lang $(LANG),)
 
 test: env ## the whole test suite, a small demo included (no `make demo` needed)
 	$(VENV)/bin/pytest -n $(JOBS)

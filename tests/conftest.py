@@ -5,6 +5,7 @@
   that changes files takes ``demo_copy`` instead.
 - ``demo_run``: a separate copy of that root after ``goldbook run --all`` (every notebook that
   serves the demo's periods, both languages). Read-only too.
+- ``demo_book``: a copy of ``demo_run`` with the book built (``_build/html``). Read-only.
 - ``demo_copy``: a private, writable copy of ``demo_root`` for one test.
 - ``daily_base`` / ``daily``: the same demo with its last month as day drops (only 2024-01
   ingested), read-only, and a private copy of it for one test.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -34,11 +36,15 @@ import pytest
 
 from helpers.base.config import load_config
 from helpers.base.paths import CODE_ROOT, get_paths
+from helpers.book import build as book_build
 from helpers.data import ingest
 from helpers.demo import generate as demo
 from helpers.pipeline import runner
 
 DEMO = {"seed": 7, "start": "2024-01", "end": "2024-02", "scale": 0.05}
+# ``demo_run``'s archive (config ``archive``): February's weeks and the days of its last week, a
+# few weekly and daily reports instead of the shipped quarter and month, to keep the suite quick.
+DEMO_ARCHIVE = "archive: {weeks: month, days: week}\n"
 
 
 def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, build) -> Path:
@@ -73,10 +79,25 @@ def demo_root(tmp_path_factory) -> Path:
 def demo_run(tmp_path_factory, demo_root) -> Path:
     def build(root: Path) -> None:
         shutil.copytree(demo_root, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".ready"))
+        entity = root / "config" / "entity.yaml"
+        text, found = re.subn(r"^archive:\n(?:[ #].*\n)*", DEMO_ARCHIVE, entity.read_text(encoding="utf-8"),
+                              count=1, flags=re.M)
+        assert found, "config/entity.yaml has no archive block for the demo to shorten"
+        entity.write_text(text, encoding="utf-8")
         failed = [r.message for r in runner.run_all(root, progress=lambda line: None) if not r.ok]
         assert not failed, "the demo run failed:\n" + "\n".join(failed)
 
     return _shared(tmp_path_factory, "demo-run", build)
+
+
+@pytest.fixture(scope="session")
+def demo_book(tmp_path_factory, demo_run) -> Path:
+    """Read-only: ``demo_run`` with the book built into ``_build/html`` (``goldbook build``)."""
+    def make(root: Path) -> None:
+        shutil.copytree(demo_run, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".ready"))
+        book_build.build_book(root, quiet=True, jobs=1)
+
+    return _shared(tmp_path_factory, "demo-book", make)
 
 
 def _private_copy(shared: Path, target: Path) -> Path:
@@ -151,6 +172,13 @@ def _unavailable(reason: str):
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+def chromium_command(profile: Path, *args: str) -> list[str]:
+    """Headless chromium with every network feature off and its own profile folder."""
+    return [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={profile}", *args]
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from test_headline import VIRTUAL, _month, _scores
 
 from helpers.base import messages
 from helpers.base.config import load_config
+from helpers.base.messages import LANGS
 from helpers.base.paths import CODE_ROOT, get_paths
 from helpers.base.periods import parse
 from helpers import cli
@@ -127,10 +128,12 @@ def test_toc_parts_months_newest_first_notebooks_in_file_order():
     assert [s["file"] for s in months[1]["sections"]] == ["reports/2024-01/en/01_a", "reports/2024-01/en/02_b"]
     assert months[1]["sections"][0]["title"] == "Overview"
     weekly = en["chapters"][1]
-    assert [s["file"] for s in weekly["sections"]] == ["reports/2024-W05/en/01_a"]   # latest week only
+    # every published week, newest first (tests/test_navigation.py tests the archive)
+    assert [s["file"] for s in weekly["sections"]] == ["reports/2024-W05/en/01_a", "reports/2024-W04/en/01_a"]
     assert "sections" not in en["chapters"][2]                                     # no English day
-    assert [s["file"] for s in ar["chapters"][2]["sections"]] == ["reports/2024-01-31/ar/01_a"]
-    assert [m["file"] for m in ar["chapters"][0]["sections"]] == ["ar/months/2024-02"]
+    assert ar["chapters"][0]["file"] == "ar/index"                                 # the Arabic landing first
+    assert [s["file"] for s in ar["chapters"][3]["sections"]] == ["reports/2024-01-31/ar/01_a"]
+    assert [m["file"] for m in ar["chapters"][1]["sections"]] == ["ar/months/2024-02"]
     assert en["chapters"][3]["sections"][0]["sections"][0]["file"] == "reports/2024/en/01_a"
 
 
@@ -160,7 +163,8 @@ TEAM_CSV = ("centre_id,staff,leavers,responses,team_csat,team_csat_previous,team
             "virtual,26,1,3557,0.888951,0.883946,0.00500497,58,3.00036,3.91107,under_strain\n")
 
 
-def _landing(tmp_path: Path, team: str | None) -> str:
+def _landing(tmp_path: Path, team: str | None) -> dict[str, str]:
+    """The English and the Arabic landing page of a root whose 2024-12 has a team view (no tiles)."""
     shutil.copytree(CODE_ROOT / "config", tmp_path / "config")
     tables = tmp_path / "reports" / "2024-12" / "tables"
     tables.mkdir(parents=True)
@@ -168,28 +172,26 @@ def _landing(tmp_path: Path, team: str | None) -> str:
     if team is not None:
         (tables / "recognition_team.csv").write_text(team, encoding="utf-8")
     reports = _index(("2024-12", "en", "01_overview"), ("2024-12", "ar", "01_overview"))
-    return pages.landing_page(get_paths(tmp_path), reports, load_config(tmp_path))
+    return {lang: pages.landing_page(get_paths(tmp_path), reports, load_config(tmp_path), lang) for lang in LANGS}
 
 
-def test_landing_page_explains_the_test_and_shows_the_team_view(tmp_path):
+def test_landing_page_per_language_shows_the_team_view(tmp_path):
     page = _landing(tmp_path, TEAM_CSV)
-    en, ar = page.split("## العربية")
-    # the headline table, then what its "significant" means (alpha from config, uncorrected)
-    assert en.index("| Transactions | 1,200 |") < en.index("one two-proportion test") < en.index("Team morale")
-    assert "at α = 0.05 and without correction" in en and "may differ" in en
-    # the recognition chapter's team view, per centre, names from config
-    assert "### Team morale by centre: December 2024" in en
+    en, ar = page["en"], page["ar"]
+    assert "page-dir: ltr" in en and "page-dir: rtl" in ar
+    # the recognition chapter's team view, per centre, names from config, below the (missing) tiles
+    assert "## Team morale by centre: December 2024" in en
     assert "| Centre | Team satisfaction | Change | Compliments per 1,000 | Morale |" in en
     assert "| Seef Mall | 88.7% | +1.3 pp | 3.7 | steady |" in en
     assert "| Virtual Service Centre | 88.9% | +0.5 pp | 3.0 | under strain |" in en
     assert "| مجمع السيف | 88.7% | +1.3 نقطة مئوية | 3.7 | مستقرة |" in ar
-    assert "دون تصحيح" in ar
+    assert "Seef Mall" not in ar and "مجمع السيف" not in en
 
 
 @pytest.mark.parametrize("team", [None, "centre_id,morale\nseef,steady\n", TEAM_CSV.replace("steady", "<b>x</b>")])
 def test_landing_page_without_a_readable_team_view_leaves_it_out(tmp_path, team):
     page = _landing(tmp_path, team)
-    assert "Team morale" not in page and "| Transactions | 1,200 |" in page
+    assert "Team morale" not in page["en"] and "<b>x</b>" not in page["en"] + page["ar"]
 
 
 def test_audit_page_one_table_per_kind_with_the_verify_command():
@@ -612,13 +614,13 @@ def test_book_reads_week_folders_with_the_configured_first_day(tmp_path):
     sunday = toc.find_reports(_week_reports(tmp_path, "Sun"))
     latest = sunday.latest("week", "en")
     assert (latest.label, latest.start.isoformat(), latest.last.isoformat()) == ("2024-W24", "2024-06-09", "2024-06-15")
-    page = pages.latest_page(sunday, "week", "en")
+    page = pages.archive_page(sunday, "week", "en")
     assert "Week 24, 2024 (2024-06-09 to 2024-06-15)" in page
     weekly = toc.book_toc(sunday)["parts"][0]["chapters"][1]
-    assert [s["file"] for s in weekly["sections"]] == ["reports/2024-W24/en/20_weekly"]
+    assert [s["file"] for s in weekly["sections"]] == ["reports/2024-W24/en/20_weekly", "reports/2024-W23/en/20_weekly"]
     monday = toc.find_reports(_week_reports(tmp_path, "Mon")).latest("week", "en")
     assert (monday.start.isoformat(), monday.last.isoformat()) == ("2024-06-10", "2024-06-16")
-    iso_page = pages.latest_page(toc.find_reports(tmp_path / "Mon"), "week", "en")
+    iso_page = pages.archive_page(toc.find_reports(tmp_path / "Mon"), "week", "en")
     assert "Week 24, 2024 (2024-06-10 to 2024-06-16)" in iso_page
     # the data dictionary only needs a folder's kind, whatever the first day
     assert pages.analyst_tables(get_paths(tmp_path / "Sun"))["weekly_centres"]["kinds"] == {"week"}

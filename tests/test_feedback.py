@@ -40,8 +40,6 @@ FB = fb([
 TICKETS = pd.DataFrame({"ticket_id": [f"t{i}" for i in range(10)],
                         "centre_id": ["seef"] * 4 + ["virtual"] * 6,
                         "channel_id": ["walk_in"] * 4 + ["phone"] * 6})
-STAFF = pd.DataFrame({"employee_id": ["E1", "E2", "E3"], "name_en": ["Ali Hasan", "Sara Ali", "Huda Isa"],
-                      "name_ar": ["علي حسن", "سارة علي", "هدى عيسى"], "centre_id": ["seef", "virtual", "seef"]})
 
 
 def test_as_of_reopens_items_closed_later():
@@ -80,12 +78,14 @@ def test_thank_yous_are_compliments_through_the_satisfaction_system():
     assert list(by["thank_yous"]) == [2, 0, 1]
 
 
-def test_thank_you_staff_names_come_from_the_roster():
-    s = F.thank_you_staff(FB, STAFF)
-    # E1 twice; E9 is not on the roster (no name to show); f8 came by e-mail, not the satisfaction system
-    assert s.to_dict("records") == [{"employee_id": "E1", "name_en": "Ali Hasan", "name_ar": "علي حسن",
-                                     "centre_id": "seef", "thank_yous": 2}]
-    assert list(view.staff_display(s, "ar")["staff_name"]) == ["علي حسن"]
+def test_thanks_are_counted_per_centre_and_channel_never_per_person():
+    # f6, f7 (seef, walk-in, both naming E1) and f9 (virtual, phone, naming E9); f8 came by e-mail
+    by_centre = F.thank_you_by(FB, "centre_id", ["seef", "tijjar", "virtual"])
+    assert by_centre.to_dict("records") == [{"centre_id": "seef", "thank_yous": 2},
+                                            {"centre_id": "tijjar", "thank_yous": 0},
+                                            {"centre_id": "virtual", "thank_yous": 1}]
+    by_channel = F.thank_you_by(FB[FB["centre_id"].eq("seef")], "channel_id", ["walk_in"])
+    assert by_channel.to_dict("records") == [{"channel_id": "walk_in", "thank_yous": 2}]
 
 
 def test_resolution_by_hand():

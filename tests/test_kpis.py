@@ -249,7 +249,10 @@ def test_asa_is_the_mean_wait_of_served_queued_tickets():
 
 def test_asa_for_readers():
     table = kpis.kpi_table(QUEUE, [], ST)
-    assert kpis_view.kpi_display(table, "en", ["wait_mean", "wait_p50"]).iloc[0].tolist() == ["90 s", "25 s"]
+    # one unit per measure (config units): a wait pooled over channel kinds in minutes, a phone wait in seconds
+    assert kpis_view.kpi_display(table, "en", ["wait_mean", "wait_p50"]).iloc[0].tolist() == ["1.5 min", "0.4 min"]
+    phone = kpis.kpi_table(QUEUE, ["channel_id"], ST).query("channel_id == 'phone'")
+    assert kpis_view.kpi_display(phone, "en", ["wait_mean", "wait_p50"]).iloc[0].tolist() == ["90 s", "25 s"]
     assert kpis_view.kpi_display(table.assign(wait_mean=[600.0]), "ar", ["wait_mean"]).iloc[0, 0] == "10.0 دقيقة"
     trend = pd.DataFrame({"month": ["2024-03"], "transactions": [7]})
     for c in kpis.SUMMARY_METRICS:
@@ -258,7 +261,8 @@ def test_asa_for_readers():
     trend[["wait_mean", "wait_p50", "wait_p90"]] = [[90.0, 25.0, 600.0]]
     s = kpis.summary(trend, "2024-03", {})
     en = kpis_view.summary_sentences(s, "en")
-    assert en == ["Customers waited 90 s on average (average speed of answer); half waited 25 s or less, "
+    # the month's wait pools every channel kind: one unit (config units.pooled, minutes), not "90 s" beside "10.0 min"
+    assert en == ["Customers waited 1.5 min on average (average speed of answer); half waited 0.4 min or less, "
                   "and one in ten more than 10.0 min."]
     ar = kpis_view.summary_sentences(s, "ar")[0]
-    assert ar.startswith("بلغ متوسط انتظار المتعاملين 90 ث (متوسط سرعة الرد)")
+    assert ar.startswith("بلغ متوسط انتظار المتعاملين 1.5 دقيقة (متوسط سرعة الرد)")

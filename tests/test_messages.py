@@ -62,8 +62,9 @@ def test_formats_by_hand():
     assert messages.fmt_pp(0.021, "en") == "+2.1 pp"
     assert messages.fmt_pp(-0.005, "ar") == "-0.5 نقطة مئوية"
     assert messages.fmt_num(1234.4, "en") == "1,234"
-    assert messages.fmt_duration(45, "en") == "45 s"
+    assert messages.fmt_duration(45, "en", "seconds") == "45 s"      # one unit per measure (test_formats)
     assert messages.fmt_duration(750, "en") == "12.5 min"
+    assert messages.fmt_p(0.0004, "ar") == "p < 0.001"
     assert messages.fmt_pct(float("nan"), "en") == "–"
 
 

@@ -83,9 +83,15 @@ def test_each_section_says_what_was_not_provided(surveys_only, lang, notebook):
 @pytest.mark.parametrize("lang, sentence", [("en", "No self-assessment was provided this year."),
                                             ("ar", "لم يُقدَّم تقييم ذاتي لهذا العام.")])
 def test_the_annual_review_says_it_in_each_of_its_sections(surveys_only, lang, sentence):
+    """The readiness part of the review (8 sections) says it was not provided and writes none of its
+    tables; the other areas of the year (volumes, take-up, satisfaction…) come from other tables."""
     shown = outputs(surveys_only, lang, "30_annual", "2024")
-    assert ["".join(o["data"]["text/markdown"]) for o in shown] == [sentence] * 8
-    assert not list((surveys_only / "reports" / "2024" / "tables").glob("annual_*.csv"))
+    said = ["".join(o.get("data", {}).get("text/markdown", "")) for o in shown]
+    assert said.count(sentence) == 8
+    tables = {p.stem for p in (surveys_only / "reports" / "2024" / "tables").glob("annual_*.csv")}
+    assert not tables & {"annual_standing", "annual_projection", "annual_trajectory", "annual_trend",
+                         "annual_regressions", "annual_never_met", "annual_blockers", "annual_top_open",
+                         "annual_feedback"}
 
 
 def test_no_empty_table_is_shown_or_written_for_what_was_not_provided(surveys_only):

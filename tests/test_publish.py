@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
 from test_store import declare_tables
 
@@ -110,3 +113,89 @@ def test_needs_any_goes_ahead_with_the_tables_it_has(shown, surveys_only):
     assert rep.needs_any("feedback", "self_assessment") is False
     assert shown[1].data == ("No customer feedback (complaints, suggestions and compliments) was provided this month."
                              "\n\nNo self-assessment was provided this month.")   # one paragraph each
+
+
+# --- what a reader sees of a table: no bare header, long tables folded, no "nan" -----------------
+
+@pytest.fixture
+def root(tmp_path):
+    """A writable root with the code's config, so a table's CSV lands in tmp_path."""
+    shutil.copytree(CODE_ROOT / "config", tmp_path / "config")
+    return tmp_path
+
+
+def _html(shown):
+    return "".join(getattr(s, "data", "") for s in shown)
+
+
+@pytest.mark.parametrize("lang, period, sentence", [
+    ("en", "2024-03", "Nothing to list this month."),
+    ("ar", "2024-03", "لا يوجد ما يُدرج لهذا الشهر."),
+    ("en", "2024-W06", "Nothing to list this week."),
+])
+def test_a_table_with_no_rows_is_one_sentence_and_its_csv_keeps_the_header(shown, root, lang, period, sentence):
+    rep = publish.Report(period, lang, root)
+    rep.table(pd.DataFrame({"centre_id": [], "csat": []}), "x_empty")
+    assert [type(s).__name__ for s in shown] == ["Markdown"] and shown[0].data == sentence
+    csv = root / "reports" / rep.period.label / "tables" / "x_empty.csv"
+    assert csv.read_bytes() == b"centre_id,csat\n"       # the analyst still gets the columns
+
+
+def test_the_empty_sentence_can_be_chosen_per_table_or_per_call(shown, root):
+    rep = publish.Report("2024-03", "en", root)
+    empty = pd.DataFrame({"centre_id": []})
+    rep.table(empty, "satisfaction_thanks_centre")                         # table.empty.<name>
+    rep.table(empty, "x_other", empty="table.empty.satisfaction_thanks_centre")
+    rep.table(empty, "x_said", empty="")                                   # the notebook said it already
+    assert [s.data for s in shown] == ["No thank-you message was received this month."] * 2
+
+
+def test_an_empty_shown_frame_is_a_sentence_even_when_the_csv_has_rows(shown, root):
+    rep = publish.Report("2024-03", "en", root)
+    rep.table(pd.DataFrame({"a": [1]}), "x_rows", shown=pd.DataFrame({"a": []}))
+    assert shown[0].data == "Nothing to list this month."
+    assert (root / "reports" / "2024-03" / "tables" / "x_rows.csv").read_bytes() == b"a\n1\n"
+
+
+def test_fifteen_rows_are_shown_and_sixteen_are_folded(shown, root):
+    rep = publish.Report("2024-03", "en", root)
+    assert publish.COLLAPSE_ROWS == 15
+    rep.table(pd.DataFrame({"n": range(15)}), "x_fifteen")
+    rep.table(pd.DataFrame({"n": range(16)}), "x_sixteen")
+    short, long = shown[0].data, shown[1].data
+    assert "<details" not in short and short.count("<tr>") == 16          # header + 15 rows
+    assert long.startswith('<details class="goldbook-collapsed"><summary>Show all 16 rows (the full table is also in '
+                           "the CSV)</summary>")
+    assert long.endswith("</details>") and long.count("<tr>") == 17 and "<details open" not in long
+    csv = (root / "reports" / "2024-03" / "tables" / "x_sixteen.csv").read_text()
+    assert csv.splitlines()[-1] == "15" and len(csv.splitlines()) == 17
+
+
+def test_the_fold_limit_can_be_set_per_table_and_the_summary_is_arabic_on_arabic_pages(shown, root):
+    rep = publish.Report("2024-03", "ar", root)
+    rep.table(pd.DataFrame({"n": range(1200)}), "x_long", write=False)
+    rep.table(pd.DataFrame({"n": range(3)}), "x_three", write=False, collapse_rows=2)
+    assert "<summary>عرض الصفوف كلها وعددها 1,200 (" in shown[0].data
+    assert "<summary>عرض الصفوف كلها وعددها 3 (" in shown[1].data
+
+
+@pytest.mark.parametrize("value", [None, np.nan, float("inf"), -np.inf, pd.NaT, pd.NA, "nan", "NaN", "+nan%", "nan%",
+                                   "None", "NaT", "<NA>", "-inf", "inf pp", " +nan pp ", "−inf", "nan نقطة", "nan min"])
+def test_a_missing_or_impossible_value_is_a_dash(value):
+    assert publish.reader_cell(value) == "–"
+
+
+@pytest.mark.parametrize("value", [0, 0.0, -1.5, "12.5%", "+2.1 pp", "None of the staff helped", "Nancy", "info",
+                                   "nan–80%", "", True])
+def test_a_value_or_a_sentence_is_left_as_it_is(value):
+    assert publish.reader_cell(value) == value
+
+
+def test_no_nan_none_or_inf_reaches_a_table_cell(shown, root):
+    rep = publish.Report("2024-03", "en", root)
+    frame = pd.DataFrame({"centre_id": ["seef", None], "score": [np.nan, np.inf], "change": ["+nan%", "+1.0%"],
+                          "when": [pd.NaT, pd.Timestamp("2024-03-01")], "text": ["None", "None of it"]})
+    rep.table(frame, "x_missing", write=False)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", shown[0].data)
+    # a missing id stays blank (a row for all centres), as labelled() has always shown it
+    assert cells == ["Seef Mall", "–", "–", "–", "–", "", "–", "+1.0%", "2024-03-01 00:00:00", "None of it"]

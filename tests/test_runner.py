@@ -322,9 +322,11 @@ def test_unchanged_period_is_skipped_until_something_changes(bare):
 # --- which periods --all means -----------------------------------------------------------------
 
 def week_root(base: Path, week_starts: str) -> Path:
-    """A data root whose config sets only the first day of the week."""
+    """A data root whose config sets only the first day of the week and an archive of the latest
+    week and day (tests/test_navigation.py tests the longer archive spans)."""
     (base / week_starts / "config").mkdir(parents=True)
-    (base / week_starts / "config" / "entity.yaml").write_text(f"calendar: {{week_starts: {week_starts}}}\n")
+    (base / week_starts / "config" / "entity.yaml").write_text(
+        f"calendar: {{week_starts: {week_starts}}}\narchive: {{weeks: latest, days: latest}}\n")
     return base / week_starts
 
 
@@ -373,9 +375,15 @@ def test_all_periods_without_data(monkeypatch):
 def test_demo_run_publishes_every_period_in_both_languages(demo_run):
     periods = runner.all_periods(demo_run)
     assert periods[:3] == ["2024-01", "2024-02", "2024"]
-    # the model entity's weeks run Sunday to Saturday: the latest whole week is 18–24 February
-    week = runner.check_period(periods[3], demo_run)
-    assert (week.label, week.start.isoformat(), week.last.isoformat()) == ("2024-W08", "2024-02-18", "2024-02-24")
+    # the fixture's archive (conftest.DEMO_ARCHIVE): the weeks of the latest month and the days
+    # of its last week. The model entity's weeks run Sunday to Saturday: February's whole weeks
+    # are 4–10, 11–17 and 18–24 February (25 February – 2 March reaches into March); its last
+    # week's days with tickets are Sunday 25 to Thursday 29 February.
+    weeks = [runner.check_period(p, demo_run) for p in periods[3:6]]
+    assert [(w.label, w.start.isoformat(), w.last.isoformat()) for w in weeks] == [
+        ("2024-W06", "2024-02-04", "2024-02-10"), ("2024-W07", "2024-02-11", "2024-02-17"),
+        ("2024-W08", "2024-02-18", "2024-02-24")]
+    assert periods[6:] == ["2024-02-25", "2024-02-26", "2024-02-27", "2024-02-28", "2024-02-29"]
     published = 0
     for label in periods:
         notebooks = runner.discover(runner.check_period(label, demo_run).kind)

@@ -300,10 +300,8 @@ def test_weekly_sections_one_per_centre():
         "category": ["staff_conduct", "waiting_time"], "text": ["Thank you Ali", "Long wait"],
         "status": ["resolved", "open"], "resolved_at": pd.to_datetime(["2024-03-05", None]),
         "substantiated": pd.array([None, None], dtype="boolean")})
-    staff = pd.DataFrame({"employee_id": ["E1"], "name_en": ["Ali Hasan"], "name_ar": ["علي حسن"],
-                          "centre_id": ["seef"]})
     kpi = {**KPI_SIG, "feedback": {"resolution_sla_days": 5}}
-    sections = view.weekly_sections(linked, T.iloc[:0], fb, staff, week, fam, ["seef", "virtual"], kpi,
+    sections = view.weekly_sections(linked, T.iloc[:0], fb, week, fam, ["seef", "virtual"], kpi,
                                  {"waiting_time": "customer_service"}, "en")
     assert [s.centre_id for s in sections] == ["seef", "virtual"]
     seef = {t.name: t for t in sections[0].tables}
@@ -311,10 +309,16 @@ def test_weekly_sections_one_per_centre():
     assert list(seef["weekly_seef_lowest_services"].frame["service_id"]) == ["certificate"]
     assert seef["weekly_seef_follow_up"].frame["feedback_id"].tolist() == ["f2"]
     assert seef["weekly_seef_follow_up"].frame["owner"].tolist() == ["customer_service"]
-    assert seef["weekly_seef_thanks"].shown["staff_name"].tolist() == ["Ali Hasan"]
-    assert seef["weekly_seef_thanks"].note == ["1 thank-you messages were received through the satisfaction system this week."]
+    # thanks counted per channel; the person they name (E1) is named only in the recognition chapter
+    assert seef["weekly_seef_thanks"].shown.to_dict("records") == [{"channel_id": "walk_in", "thank_yous": 1}]
+    assert seef["weekly_seef_thanks"].note == ["1 thank-you messages were received through the satisfaction system "
+                                               "this week. The staff they name are recognised by name in the monthly "
+                                               "recognition chapter."]
     virtual = {t.name: t for t in sections[1].tables}
     assert virtual["weekly_virtual_follow_up"].frame.empty
+    assert virtual["weekly_virtual_thanks"].frame.empty
+    assert virtual["weekly_virtual_thanks"].note == ["No thank-you message was received through the satisfaction "
+                                                     "system this week."]
     # seef's March comments: r100, r110 … r190; r100 … r150 came from satisfied customers
     themes = seef["weekly_seef_themes"].frame.set_index(["kind", "theme"])
     assert themes.loc[("survey_satisfied", "waiting"), "comments"] == 6
@@ -323,7 +327,7 @@ def test_weekly_sections_one_per_centre():
     # what an entity that provides no feedback, or no surveys, or neither gets
     parts = {}
     for provided in (("surveys",), ("feedback",), ()):
-        only = view.weekly_sections(linked, T.iloc[:0], fb, staff, week, fam, ["seef", "virtual"], kpi,
+        only = view.weekly_sections(linked, T.iloc[:0], fb, week, fam, ["seef", "virtual"], kpi,
                                     {"waiting_time": "customer_service"}, "en", provided=provided)
         parts[provided] = [(s.centre_id, s.lines, [t.name for t in s.tables]) for s in only]
     assert parts[("surveys",)][0] == ("seef", sections[0].lines, [
@@ -334,7 +338,7 @@ def test_weekly_sections_one_per_centre():
     assert parts[()] == []
     # the tables a section keeps are the same as with everything provided
     pd.testing.assert_frame_equal(
-        {t.name: t for t in view.weekly_sections(linked, T.iloc[:0], fb, staff, week, fam, ["seef"], kpi,
+        {t.name: t for t in view.weekly_sections(linked, T.iloc[:0], fb, week, fam, ["seef"], kpi,
                                                   {"waiting_time": "customer_service"}, "en",
                                                   provided=("feedback",))[0].tables}["weekly_seef_follow_up"].frame,
         seef["weekly_seef_follow_up"].frame)

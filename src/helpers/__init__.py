@@ -34,15 +34,18 @@ measures/  numbers on frames, no words
     shrinkage      empirical-Bayes shrinkage (normal and beta-binomial)
 chapters/  one module per chapter's numbers, and its ``*_view`` with the words and charts
     headline, headline_view              the overview's headline figures
+    landing, landing_view                the landing page's headline sentence, tiles and sparklines
     adoption, adoption_view              channels and digital take-up
     kpis_view                            KPI tables and trend charts for the overview, channels, daily
     satisfaction, satisfaction_view      CSAT, NPS, CES, drivers, changes; the weekly sections
     feedback, feedback_view              complaints, compliments, resolution, follow-up
     themes_view                          the comment themes table
     initiatives, initiatives_view        what each initiative changed
-    readiness, readiness_view            self-assessment against the criteria; the annual review
+    readiness, readiness_view            self-assessment against the criteria; the annual review's readiness
+    annual, annual_view                  the annual review: each area of the year against the year before
     recognition, recognition_view        whom to thank, team morale, training needs
     daily, daily_view                    the daily channel report
+    summary, summary_view                each monthly chapter's executive summary for leadership
     sections                             the section shapes a chapter hands to the report
 report/    the edge where a notebook shows and writes
     publish        Report: headings, sentences, tables (CSV) and figures (SVG) of one notebook
@@ -57,16 +60,18 @@ pipeline/  running periods and proving them
 book/      the Jupyter Book
     toc            the executed reports and the table of contents
     pages          the generated pages (landing, months, methods, data dictionary, audit)
+    landing        the landing page of each language and the month pages' tiles, from the overview's tables
     build          write the sources, build with Sphinx, check, swap the labels
     check          the published HTML's safety scan
     chrome         the theme's labels in Arabic
     sphinx_ext     the Sphinx extension (right-to-left pages, correction notices)
     audit          the build manifest of the built pages, and checking a period's pages against it
+    pdf            print a month's page and chapters from the built book into one A4 PDF (goldbook pdf)
 demo/      deterministic synthetic raw data and its ground truth
     generate       the demo, month by month; one module per simulated table:
                    staff, tickets, surveys, feedback, self_assessment, initiatives, truth,
                    and what they share: case, working_days, draws, tables
-cli        ``goldbook``: one subcommand per stage (demo-data, snapshot, ingest, run, build, verify, status)
+cli        ``goldbook``: one subcommand per stage (demo-data, snapshot, ingest, run, build, pdf, verify, status)
 """
 
 __version__ = "0.1.0"

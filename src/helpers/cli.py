@@ -149,6 +149,20 @@ def cmd_build(args) -> int:
     return 0
 
 
+# --- pdf ---------------------------------------------------------------------------------------
+
+def cmd_pdf(args) -> int:
+    from .book import pdf
+    from .pipeline import runner
+
+    root = get_paths(args.root).root
+    for line in runner.settle(root):  # what a killed run or print left, before the period is read
+        print(line, file=sys.stderr)
+    for lang in (args.lang,) if args.lang else LANGS:
+        print(pdf.print_month(args.period, lang, root).report())
+    return 0
+
+
 # --- verify ------------------------------------------------------------------------------------
 
 def cmd_verify(args) -> int:
@@ -359,6 +373,18 @@ def build_parser() -> argparse.ArgumentParser:
                                     "swapped in only when it passes; a failed build leaves _build/html as it was.")
     p.add_argument("--force", action="store_true", help="rebuild every page, even if nothing changed")
     p.set_defaults(func=cmd_build)
+
+    p = subs.add_parser("pdf", help="print a month's page and chapters from the built book into one A4 PDF",
+                        description="Print the month's page (its executive summary) and its chapters from the "
+                                    "built book (_build/html) with headless Chromium: A4, right to left in Arabic, "
+                                    "figures included, a footer with the period, the edition and the page numbers. "
+                                    "The PDF goes to reports/<period>/print/<period>-<lang>.pdf and is listed in "
+                                    "the period's manifest (a ledger line for the same edition); the same book "
+                                    "gives the same bytes. A rerun of the period drops it. Then: goldbook build "
+                                    "links it from the month page.")
+    p.add_argument("period", metavar="PERIOD", help="the month (YYYY-MM)")
+    p.add_argument("--lang", choices=LANGS, help="one language only (default both)")
+    p.set_defaults(func=cmd_pdf)
 
     p = subs.add_parser("verify", help="rebuild a published period from its raw files and prove it identical",
                         description="Rebuild the period in a clean temporary folder and compare every output "

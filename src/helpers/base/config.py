@@ -6,6 +6,7 @@ frames or dicts so that computation modules stay pure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -20,6 +21,19 @@ from .periods import ISO_WEEK_START, WEEKDAYS, Period, kind_of, parse
 
 class ConfigError(ValueError):
     """The configuration is missing something or contradicts itself."""
+
+
+COLOUR_KINDS = ("channels", "centres")
+DURATION_UNITS = ("seconds", "minutes", "hours")
+# The unit of each duration where ``units:`` is silent (the shipped config/entity.yaml's choice).
+DEFAULT_UNITS = {"waits": {"walk_in": "minutes", "phone": "seconds", "messaging": "seconds", "video": "seconds",
+                           "email": "hours", "self_service": "minutes"},
+                 "handle": "minutes", "pooled": "minutes"}
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Colours for a channel or centre that ``colours:`` leaves out, in this order, skipping any colour
+# already configured: the item's colour still depends only on the configuration, never on a chart.
+SPARE_COLOURS = ("#1b4f72", "#c9a227", "#2e86c1", "#7d3c98", "#229954", "#cb4335", "#839192", "#f39c12",
+                 "#17a589", "#a04000", "#5d6d7e", "#d4ac0d")
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,27 @@ class Config:
             if c["id"] == centre_id:
                 return str(c["kind"])
         raise ConfigError(f"unknown centre {centre_id!r}")
+
+    # --- presentation ----------------------------------------------------------------------
+    def colours(self, kind: str) -> dict[str, str]:
+        """``{id: "#rrggbb"}`` for every configured item of ``kind`` (``channels`` or ``centres``):
+        the ``colours:`` block's colour, else the next spare colour (``SPARE_COLOURS``) in the
+        configured order. Every chart of every month and language draws the item in it."""
+        if kind not in COLOUR_KINDS:
+            raise ConfigError(f"colours are configured for {' and '.join(COLOUR_KINDS)}, not {kind!r}")
+        given = {str(k): str(v).lower() for k, v in ((self.raw.get("colours") or {}).get(kind) or {}).items()}
+        spare = iter(c for c in SPARE_COLOURS if c not in set(given.values()))
+        return {i: given[i] if i in given else next(spare, "#808080") for i in self.ids(kind)}
+
+    @property
+    def units(self) -> dict:
+        """The unit a reader sees each duration in (``units:``; ``DEFAULT_UNITS`` where
+        it is silent): ``waits`` per channel kind, ``handle`` for handling time and ``pooled`` for
+        a wait over channels of several kinds."""
+        raw = self.raw.get("units") or {}
+        return {"waits": {**DEFAULT_UNITS["waits"], **(raw.get("waits") or {})},
+                "handle": raw.get("handle", DEFAULT_UNITS["handle"]),
+                "pooled": raw.get("pooled", DEFAULT_UNITS["pooled"])}
 
     # --- settings --------------------------------------------------------------------------
     @property
@@ -178,6 +213,57 @@ class Config:
         return sorted(p for p in self.config_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
+def check_colours(raw: dict) -> None:
+    """``colours:`` names configured channels and centres only, each with a ``#rrggbb`` colour of
+    its own; else ``ConfigError`` saying which entry is wrong."""
+    block = raw.get("colours")
+    if block is None:
+        return
+    if not isinstance(block, dict) or set(block) - set(COLOUR_KINDS):
+        raise ConfigError(f"config/entity.yaml: colours must map {' and/or '.join(COLOUR_KINDS)} to "
+                          f"{{id: \"#rrggbb\"}}, got {block!r}")
+    for kind, items in block.items():
+        if not isinstance(items, dict):
+            raise ConfigError(f"config/entity.yaml: colours.{kind} must map each id to a colour")
+        known = {str(item["id"]) for item in raw.get(kind) or []}
+        seen: dict[str, str] = {}
+        for item_id, colour in items.items():
+            if str(item_id) not in known:
+                raise ConfigError(f"config/entity.yaml: colours.{kind}.{item_id}: no configured {kind[:-1]} "
+                                  f"has id {item_id!r} (ids: {', '.join(sorted(known))})")
+            if not isinstance(colour, str) or not _HEX.match(colour):
+                raise ConfigError(f"config/entity.yaml: colours.{kind}.{item_id} is {colour!r}; "
+                                  f"write a colour as \"#rrggbb\" (six hex digits, quoted), e.g. \"#1b4f72\"")
+            if colour.lower() in seen:
+                raise ConfigError(f"config/entity.yaml: colours.{kind}: {seen[colour.lower()]} and {item_id} "
+                                  f"share {colour}; each {kind[:-1]} needs a colour of its own")
+            seen[colour.lower()] = str(item_id)
+
+
+def check_units(raw: dict) -> None:
+    """``units:`` gives ``waits`` per configured channel kind, ``handle`` and ``pooled``, each
+    one of ``DURATION_UNITS``; else ``ConfigError`` saying which entry is wrong."""
+    block = raw.get("units")
+    if block is None:
+        return
+    allowed = ", ".join(DURATION_UNITS)
+    if not isinstance(block, dict) or set(block) - {"waits", "handle", "pooled"}:
+        raise ConfigError(f"config/entity.yaml: units takes waits (per channel kind), handle and pooled; got {block!r}")
+    kinds = {str(c["kind"]) for c in raw.get("channels") or []}
+    waits = block.get("waits") or {}
+    if not isinstance(waits, dict):
+        raise ConfigError("config/entity.yaml: units.waits must map each channel kind to a unit")
+    for kind, unit in waits.items():
+        if str(kind) not in kinds:
+            raise ConfigError(f"config/entity.yaml: units.waits.{kind}: no channel is of kind {kind!r} "
+                              f"(kinds: {', '.join(sorted(kinds))})")
+        if unit not in DURATION_UNITS:
+            raise ConfigError(f"config/entity.yaml: units.waits.{kind} is {unit!r}; use one of {allowed}")
+    for key in ("handle", "pooled"):
+        if key in block and block[key] not in DURATION_UNITS:
+            raise ConfigError(f"config/entity.yaml: units.{key} is {block[key]!r}; use one of {allowed}")
+
+
 @lru_cache(maxsize=8)
 def _load(config_dir: str) -> Config:
     path = Path(config_dir) / "entity.yaml"
@@ -185,6 +271,8 @@ def _load(config_dir: str) -> Config:
         raise ConfigError(f"no configuration at {path.name}: expected config/entity.yaml")
     with open(path, encoding="utf-8") as fh:
         raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    check_colours(raw)
+    check_units(raw)
     return Config(raw=raw, config_dir=Path(config_dir))
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from .config import DURATION_UNITS, load_config
 from .paths import CODE_ROOT
 
 LANGS = ("en", "ar")
@@ -66,43 +67,133 @@ def has(key: str) -> bool:
 
 
 # --- numbers ---------------------------------------------------------------------------------
-# Western digits in both languages (as Bahrain government publications use); "%" after the number.
+# The one place every number a reader sees is written (issue 15): thousands separators always,
+# Western digits in both languages (as Bahrain government publications use; Arabic pages keep
+# them), "%" after the number, an en dash for a missing value, and one unit per duration measure
+# as config/entity.yaml ``units:`` sets it (minutes for walk-in waits, seconds for phone and chat).
+
+MISSING = "–"
+_PER_SECOND = {"seconds": 1, "minutes": 60, "hours": 3600}
+_UNIT_DIGITS = {"seconds": 0, "minutes": 1, "hours": 1}
+_units: dict = {}     # ``use_units``: the registered configuration's units and channel kinds
+
 
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    """None, NaN, NaT, pandas NA and ±inf: nothing a reader can be shown as a number."""
+    if x is None:
+        return True
+    try:
+        return not math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def _rounded(x, digits: int) -> float:
+    """``x`` rounded half away from zero to ``digits`` places (0.125 → 0.13, as a reader rounds;
+    Python's float formatting would give 0.12), without a ``-0``."""
+    shifted = abs(float(x)) * 10 ** digits
+    value = math.floor(shifted + 0.5 + 1e-9) / 10 ** digits
+    return math.copysign(value, float(x)) + 0.0 if value else 0.0
 
 
 def fmt_num(x, lang: str, digits: int = 0) -> str:
-    """``1,234`` style; an en dash for a missing value."""
+    """``1,234`` (``digits`` decimals, thousands separated); ``–`` for a missing value."""
     if _missing(x):
-        return "–"
-    return f"{x:,.{digits}f}"
+        return MISSING
+    return f"{_rounded(x, digits):,.{digits}f}"
+
+
+def fmt_signed(x, lang: str, digits: int = 0) -> str:
+    """A change in a count or score, always signed: ``+1,234``, ``-0.5``, ``+0`` for none."""
+    if _missing(x):
+        return MISSING
+    return f"{_rounded(x, digits):+,.{digits}f}"
 
 
 def fmt_pct(share, lang: str, digits: int = 1) -> str:
     """A share (0–1) as a percentage: ``85.3%``."""
     if _missing(share):
-        return "–"
-    return f"{100 * share:.{digits}f}%"
+        return MISSING
+    return f"{_rounded(100 * float(share), digits):,.{digits}f}%"
+
+
+def fmt_change(ratio, lang: str, digits: int = 0) -> str:
+    """A relative change (0.12 = 12% more) as a signed percentage: ``+12%``, ``-3%``."""
+    if _missing(ratio):
+        return MISSING
+    return f"{_rounded(100 * float(ratio), digits):+,.{digits}f}%"
 
 
 def fmt_pp(delta_share, lang: str, digits: int = 1) -> str:
-    """A change in a share as signed percentage points: ``+2.1 pp`` / ``+2.1 نقطة``."""
+    """A change in a share as signed percentage points: ``+2.1 pp`` / ``+2.1 نقطة مئوية``."""
     if _missing(delta_share):
-        return "–"
-    points = round(100 * delta_share, digits) + 0.0   # + 0.0: no "-0.0" for a change that rounds away
-    return t("unit.pp", lang, value=f"{points:+.{digits}f}")
+        return MISSING
+    return t("unit.pp", lang, value=f"{_rounded(100 * float(delta_share), digits):+,.{digits}f}")
 
 
-def fmt_duration(seconds, lang: str) -> str:
-    """Seconds as ``42 s``, ``12.5 min`` or ``3.2 h`` in the reader's language."""
+def fmt_p(p, lang: str, cell: bool = False) -> str:
+    """A p-value: ``p < 0.001`` or ``p = 0.034`` in a sentence; ``< 0.001`` / ``0.034`` in a table
+    cell (``cell``) whose heading names it."""
+    if _missing(p):
+        return MISSING
+    value = "< 0.001" if float(p) < 0.001 else f"{_rounded(p, 3):.3f}"
+    if cell:
+        return value
+    return f"p {value}" if value.startswith("<") else f"p = {value}"
+
+
+def fmt_cell(value, lang: str) -> str:
+    """A table cell no helper formatted: a whole number as ``fmt_num``, a fraction with one
+    decimal, text as it is, ``–`` when missing (the report's table display uses it)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):    # pandas' NA and NaT
+        return MISSING
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if _missing(number):
+        return MISSING
+    return fmt_num(number, lang, 0 if number.is_integer() else 1)
+
+
+def fmt_duration(seconds, lang: str, unit: str = "minutes") -> str:
+    """Seconds in ``unit`` (``seconds``: ``42 s``; ``minutes``: ``12.5 min``; ``hours``: ``3.2 h``)
+    in the reader's language. A measure keeps one unit whatever its size (``duration_unit``)."""
+    if unit not in _PER_SECOND:
+        raise ValueError(f"duration unit {unit!r}: use one of {', '.join(DURATION_UNITS)}")
     if _missing(seconds):
-        return "–"
-    if seconds < 120:
-        return t("unit.seconds", lang, value=f"{seconds:.0f}")
-    if seconds < 3 * 3600:
-        return t("unit.minutes", lang, value=f"{seconds / 60:.1f}")
-    return t("unit.hours", lang, value=f"{seconds / 3600:.1f}")
+        return MISSING
+    return t(f"unit.{unit}", lang, value=fmt_num(float(seconds) / _PER_SECOND[unit], lang, _UNIT_DIGITS[unit]))
+
+
+def use_units(cfg) -> None:
+    """Register the configuration's duration units (``Config.units``) and its channels' kinds,
+    so that ``duration_unit`` answers by channel; ``Report`` calls it."""
+    units = cfg.units
+    _units.update(waits=dict(units["waits"]), handle=units["handle"], pooled=units["pooled"],
+                  channel_kinds={str(c["id"]): str(c["kind"]) for c in cfg.raw.get("channels", [])})
+
+
+def duration_unit(metric: str = "wait", channel_id=None, kind=None) -> str:
+    """The one unit a reader sees ``metric`` in: a wait (``wait_*``) in its channel kind's unit
+    (``kind``, or the kind of ``channel_id``), the pooled unit for a wait over several kinds; a
+    handling time (``handle_*``) in the handle unit."""
+    if not _units:
+        use_units(load_config(CODE_ROOT))     # none registered: the shipped configuration's
+    if str(metric).startswith("handle"):
+        return _units["handle"]
+    if kind is None and channel_id is not None:
+        kind = _units["channel_kinds"].get(str(channel_id))
+    return _units["waits"].get(kind, _units["pooled"]) if kind else _units["pooled"]
+
+
+def fmt_wait(seconds, lang: str, metric: str = "wait", channel_id=None, kind=None) -> str:
+    """``fmt_duration`` in ``duration_unit(metric, channel_id, kind)``."""
+    return fmt_duration(seconds, lang, duration_unit(metric, channel_id, kind))
 
 
 def period_title(period, lang: str) -> str:

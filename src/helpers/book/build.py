@@ -204,6 +204,9 @@ def build_book(root=None, quiet: bool = True, jobs: int | None = None, force: bo
         # Sphinx never removes the page of a removed document: start its html again (doctrees stay)
         shutil.rmtree(html)
     html.mkdir(parents=True, exist_ok=True)
+    # Sphinx copies every downloadable file again on each build but never removes one no page links
+    # any more (a month's PDF dropped by a rerun): start the folder afresh
+    shutil.rmtree(html / "_downloads", ignore_errors=True)
     incomplete.touch()
     write_atomic(work / DOCS, canonical_json(docs))
 

@@ -1,6 +1,6 @@
 """The pages of the book that are not notebooks, as MyST Markdown.
 
-The landing page, the month chapters, the latest weekly and daily reports, the annual reviews,
+The landing page, the month chapters, the archive of weekly and daily reports, the annual reviews,
 Methods, Data dictionary, Assumptions and caveats, Audit (``book_pages`` gives them all), and the
 small Markdown helpers they use.
 
@@ -17,24 +17,26 @@ import csv
 import html
 import math
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 
 from ..base import messages
 from ..base.config import load_config
+from ..base.files import sha256_file
 from ..base.messages import DIRECTION, LANGS, escape_markdown, period_title, t
 from ..base.paths import Paths, get_paths
 from ..base.periods import WEEKDAYS, Period, PeriodError, kind_of, parse
-from ..chapters.headline_view import headline_display, significance_note
+from ..chapters.headline_view import headline_display
 from ..chapters.recognition import MORALE, TEAM_COLUMNS
 from ..chapters.recognition_view import team_display
 from ..data import contract
 from ..pipeline.ledger import REASONS, Edition, editions
-from ..pipeline.manifest import audit_summary, published_periods
+from ..pipeline.manifest import audit_summary, listed_print, published_periods
+from . import landing
 from .toc import SECTION_PAGES, ReportIndex, find_reports, unpublished
 
-HEADLINE_TABLE = "overview_headline.csv"
 TEAM_TABLE = "recognition_team.csv"
 # The landing page's short team view: the recognition chapter's columns a leader reads first.
 TEAM_SHOWN = ("centre_id", "team_csat", "team_csat_change", "compliments_per_1000", "morale")
@@ -210,32 +212,22 @@ def _month_links(reports: ReportIndex, lang: str, here: str) -> str:
 
 
 def _reading_links(reports: ReportIndex, lang: str, here: str) -> str:
-    """Links to the latest weekly and daily reports, the annual reviews and the reference pages."""
+    """Links to the weekly and daily archives (how many reports, the latest), the annual reviews
+    and the reference pages."""
     lines = []
-    for kind, page in (("week", "weekly"), ("day", "daily")):
-        latest = reports.latest(kind, lang)
+    for kind, page in ARCHIVE_PAGES.items():
+        published = reports.periods(kind, lang)
         target = link(t(f"book.{page}.title", lang), f"{lang}/{page}.md", here)
-        suffix = f": {period_title(latest, lang)}" if latest else f": {t(f'book.{page}.missing', lang)}"
-        lines.append(f"- {target}{suffix}")
+        suffix = t("book.archive.summary", lang, count=messages.fmt_num(len(published), lang),
+                   latest=_latest_link(reports, published[0], lang, here)) if published \
+            else t(f"book.{page}.missing", lang)
+        lines.append(f"- {target}: {suffix}")
     years = reports.periods("year", lang)
     suffix = ": " + " · ".join(p.label for p in years) if years else ""
     lines.append(f"- {link(t('book.annual.title', lang), f'{lang}/annual.md', here)}{suffix}")
     for page in SECTION_PAGES:
         lines.append(f"- {link(t(f'book.{page}.title', lang), f'{lang}/{page}.md', here)}")
     return "\n".join(lines) + "\n"
-
-
-def _headline_block(paths: Paths, period: Period | None, lang: str, heading: str, kpi: dict) -> str:
-    """The period's headline table and what its significance means, or a note that it is missing."""
-    if period is None:
-        return ""
-
-    rows = read_csv_records(paths.period_reports(period.label) / "tables" / HEADLINE_TABLE)
-    out = f"{heading} {t('book.index.headline', lang, period=period_title(period, lang))}\n\n"
-    table = headline_table(rows, lang)
-    if not table:
-        return out + t("book.index.headline_missing", lang) + "\n\n"
-    return out + table + "\n" + significance_note(kpi, lang) + "\n\n"
 
 
 def _team_block(paths: Paths, period: Period | None, lang: str, heading: str, cfg) -> str:
@@ -257,32 +249,20 @@ def _centre_name(cfg, centre_id: str, lang: str) -> str:
         return centre_id
 
 
-def landing_page(paths: Paths, reports: ReportIndex, cfg) -> str:
-    """``index.md``: both languages, the latest month's headline figures (and what their
-    significance means), its per-centre team view, and every chapter."""
-    here = "index.md"
-    entity = cfg.raw.get("entity", {})
-    names = {lang: escape_markdown(entity.get(f"name_{lang}", entity.get("id", ""))) for lang in LANGS}
-    out = [front_matter("en"),
-           f"# {bilingual(t('book.title', 'en', entity=names['en']), t('book.title', 'ar', entity=names['ar']))}\n"]
-    latest = reports.latest("month")
-    for lang in LANGS:
-        body = [
-            f"{t('book.index.intro', lang, entity=names[lang])}\n",
-            f"**{link(t('book.index.read', lang), f'{lang}/months.md', here)}**\n",
-            _headline_block(paths, latest, lang, "###", cfg.kpi),
-            _team_block(paths, latest, lang, "###", cfg),
-        ]
-        if latest is not None and reports.notebooks(latest, lang):
-            body.append(t("book.index.full_chapter", lang) + " "
-                        + link(period_title(latest, lang), _month_page(lang, latest), here) + "\n")
-        body += [f"### {t('book.months.title', lang)}\n", _month_links(reports, lang, here),
-                 f"### {t('book.index.more', lang)}\n", _reading_links(reports, lang, here)]
-        if not len(reports):
-            body.insert(1, t("book.index.no_reports", lang) + "\n")
-        css = "goldbook-rtl" if DIRECTION[lang] == "rtl" else "goldbook-ltr"
-        out.append(f"## {t(f'lang.{lang}', lang)}\n\n:::{{container}} {css}\n" + "\n".join(body) + "\n:::\n")
-    return "\n".join(out)
+def landing_page(paths: Paths, reports: ReportIndex, cfg, lang: str = LANGS[0]) -> str:
+    """The landing page of ``lang`` (``landing.page_path``: ``index.md`` in English, ``ar/index.md``):
+    the latest month's headline sentence and tiles (``book.landing``), then the full chapter,
+    every month and the other reading."""
+    here = landing.page_path(lang)
+    latest = reports.latest("month", lang)
+    links = [f"**{link(t('book.index.read', lang), f'{lang}/months.md', here)}**\n"]
+    if latest is not None and reports.notebooks(latest, lang):
+        links.append(t("book.index.full_chapter", lang) + " "
+                     + link(period_title(latest, lang), _month_page(lang, latest), here) + "\n")
+    links += [_team_block(paths, latest, lang, "##", cfg),
+              f"## {t('book.months.title', lang)}\n", _month_links(reports, lang, here),
+              f"## {t('book.index.more', lang)}\n", _reading_links(reports, lang, here)]
+    return landing.landing_page(paths, reports, cfg, lang, front_matter(lang), "\n".join(links))
 
 
 def months_page(reports: ReportIndex, lang: str) -> str:
@@ -346,6 +326,18 @@ def notebook_notices(root=None) -> dict[str, dict[str, str]]:
     return out
 
 
+def print_link(paths: Paths, period: Period, lang: str, here: str) -> list[str]:
+    """The month's printed PDF (``goldbook pdf``) as a download, in a list of one block; [] unless the
+    period's manifest lists the file with its own sha256. The sha256 sits in a comment so that a new
+    print changes the page (and the book rebuilds and copies it); the class keeps it out of prints."""
+    found = listed_print(period.label, lang, paths.root)
+    if found is None:
+        return []
+    # a link to a file that is not a page: MyST makes it a download (copied into _downloads/)
+    return [f"% print sha256 {sha256_file(found)}\n:::{{container}} goldbook-print-link goldbook-no-print\n"
+            f"{link(t('print.download', lang), paths.rel(found), here)}\n:::\n"]
+
+
 def month_page(paths: Paths, reports: ReportIndex, period: Period, lang: str, kpi: dict,
                eds: list[Edition] | tuple[Edition, ...] = ()) -> str:
     """A month's chapter page: its notebooks, headline figures and, when the month was corrected
@@ -353,25 +345,63 @@ def month_page(paths: Paths, reports: ReportIndex, period: Period, lang: str, kp
     here = _month_page(lang, period)
     other = [lg for lg in LANGS if lg != lang and reports.notebooks(period, lg)]
     out = [front_matter(lang), f"# {period_title(period, lang)}\n", *_notice_block(eds, lang),
+           landing.month_block(paths, reports, None, period, lang, here),
            t("book.month.intro", lang, period=period_title(period, lang)) + "\n",
+           *print_link(paths, period, lang, here),
            f"## {t('book.month.reports', lang)}\n", _notebook_list(reports, period, lang, here)]
-    out.append(_headline_block(paths, period, lang, "##", kpi))
     for lg in other:
         out.append(link(t("book.month.other_lang", lang, language=t(f"lang.{lg}", lang)), _month_page(lg, period), here) + "\n")
     return "\n".join(out)
 
 
-def latest_page(reports: ReportIndex, kind: str, lang: str) -> str:
-    """``weekly.md`` / ``daily.md``: the latest week's or day's reports (its notebooks are sections)."""
-    page = {"week": "weekly", "day": "daily"}[kind]
+ARCHIVE_PAGES = {"week": "weekly", "day": "daily"}
+
+
+def archive_month(period: Period) -> Period:
+    """The month a weekly or daily report is listed under: a day's own month, a week's middle
+    day's (the day that gives a week its year, ``base.periods``)."""
+    day = period.start + timedelta(days=3) if period.kind == "week" else period.start
+    return parse(f"{day:%Y-%m}")
+
+
+def archive_groups(reports: ReportIndex, kind: str, lang: str) -> list[tuple[Period, list[Period]]]:
+    """The published weeks or days in ``lang`` by month (``archive_month``): newest month first,
+    newest period first within it."""
+    groups: dict[Period, list[Period]] = {}
+    for period in reports.periods(kind, lang):
+        groups.setdefault(archive_month(period), []).append(period)
+    return sorted(groups.items(), key=lambda item: item[0], reverse=True)
+
+
+def _archive_item(reports: ReportIndex, period: Period, lang: str, here: str) -> str:
+    """One report of the archive: its period linking to its notebook (to each, named, if several)."""
+    notebooks = reports.notebooks(period, lang)
+    if len(notebooks) == 1:
+        return f"- {link(period_title(period, lang), notebooks[0].file, here)}"
+    return f"- {period_title(period, lang)}: " + " · ".join(link(nb.title(), nb.file, here) for nb in notebooks)
+
+
+def _latest_link(reports: ReportIndex, period: Period, lang: str, here: str) -> str:
+    """The period's title linking to its first notebook."""
+    return link(period_title(period, lang), reports.notebooks(period, lang)[0].file, here)
+
+
+def archive_page(reports: ReportIndex, kind: str, lang: str) -> str:
+    """``weekly.md`` / ``daily.md``: every published week's or day's report, grouped by month
+    (``archive_groups``), each linking to its notebook; the reports are this page's sections in
+    the table of contents (``toc.archive_entries``)."""
+    page = ARCHIVE_PAGES[kind]
     here = f"{lang}/{page}.md"
     out = [front_matter(lang), f"# {t(f'book.{page}.title', lang)}\n"]
-    latest = reports.latest(kind, lang)
-    if latest is None:
-        out.append(t(f"book.{page}.missing", lang) + "\n")
-    else:
-        out += [t(f"book.{page}.intro", lang, period=period_title(latest, lang)) + "\n",
-                _notebook_list(reports, latest, lang, here)]
+    groups = archive_groups(reports, kind, lang)
+    if not groups:
+        return "\n".join(out + [t(f"book.{page}.none", lang) + "\n"])
+    count = sum(len(periods) for _, periods in groups)
+    out.append(t(f"book.{page}.intro", lang, count=messages.fmt_num(count, lang),
+                 latest=_latest_link(reports, groups[0][1][0], lang, here)) + "\n")
+    for month, periods in groups:
+        out += [f"## {period_title(month, lang)}\n",
+                "\n".join(_archive_item(reports, p, lang, here) for p in periods) + "\n"]
     return "\n".join(out)
 
 
@@ -439,8 +469,9 @@ def setting_value(path: str, value, lang: str) -> str:
             return f"{min(ints)}–{max(ints)}"
         return ", ".join(escape_markdown(v) for v in value)
     if isinstance(value, (int, float)):
-        if "seconds" in path:
-            return messages.fmt_duration(value, lang)
+        if "seconds" in path:     # a wait threshold in its channel kind's unit; other settings in seconds
+            unit = messages.duration_unit(kind=last) if ".thresholds_seconds." in f".{path}" else "seconds"
+            return messages.fmt_duration(value, lang, unit)
         if last.endswith("_days"):
             return t("book.unit.days", lang, value=messages.fmt_num(value, lang))
         if last in ("target", "target_max", "confidence") and 0 < value <= 1:
@@ -594,7 +625,7 @@ def assumptions_page(paths: Paths, cfg, lang: str) -> str:
                 "assisted", bool(kpi["digital_take_up"]["assisted_digital_counts_as_digital"]), lang)),
             "- " + t("book.assumptions.service_level", lang, variant=setting_value("variant", sl["variant"], lang)),
             "- " + t("book.assumptions.short_abandons", lang,
-                     seconds=messages.fmt_duration(ab["short_abandon_seconds"], lang)),
+                     seconds=messages.fmt_duration(ab["short_abandon_seconds"], lang, "seconds")),
             "- " + t("book.assumptions.top_box", lang, scores=", ".join(str(s) for s in cs["top_box"])),
             "- " + t("book.assumptions.significance", lang, alpha=escape_markdown(sig["alpha"]),
                      correction=setting_value("correction", sig["correction"], lang))]
@@ -695,15 +726,15 @@ def book_pages(root=None, reports: ReportIndex | None = None) -> dict[str, str]:
     paths = get_paths(root)
     cfg = load_config(paths.root)
     reports = reports if reports is not None else find_reports(paths.root)
-    pages = {"index.md": landing_page(paths, reports, cfg)}
+    pages = {landing.page_path(lang): landing_page(paths, reports, cfg, lang) for lang in LANGS}
     audit = audit_rows(paths.root)
     eds = period_editions(paths.root, [r["period"] for r in audit])
     for lang in LANGS:
         pages[f"{lang}/months.md"] = months_page(reports, lang)
         for p in reports.periods("month", lang):
             pages[_month_page(lang, p)] = month_page(paths, reports, p, lang, cfg.kpi, eds.get(p.label, ()))
-        pages[f"{lang}/weekly.md"] = latest_page(reports, "week", lang)
-        pages[f"{lang}/daily.md"] = latest_page(reports, "day", lang)
+        for kind, page in ARCHIVE_PAGES.items():
+            pages[f"{lang}/{page}.md"] = archive_page(reports, kind, lang)
         pages[f"{lang}/annual.md"] = annual_page(reports, lang)
         for p in reports.periods("year", lang):
             pages[_year_page(lang, p)] = year_page(reports, p, lang, eds.get(p.label, ()))

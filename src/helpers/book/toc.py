@@ -137,20 +137,34 @@ def _notebook_entries(reports: ReportIndex, period: Period, lang: str) -> list[d
     return [_entry(nb.docname, nb.title()) for nb in reports.notebooks(period, lang)]
 
 
+def archive_entries(reports: ReportIndex, kind: str, lang: str) -> list[dict]:
+    """Every published week's or day's notebooks (newest first), each titled by its period: the
+    archive under the weekly or daily page (the sidebar shows it only on those pages)."""
+    entries = []
+    for period in reports.periods(kind, lang):
+        notebooks = reports.notebooks(period, lang)
+        for nb in notebooks:
+            title = period_title(period, lang)
+            entries.append(_entry(nb.docname, title if len(notebooks) == 1 else f"{title} · {nb.title()}"))
+    return entries
+
+
 def book_toc(reports: ReportIndex) -> dict:
     """The ``_toc.yml`` (jb-book): an English and an Arabic part, each with the month chapters
-    (newest first, each month's notebooks as its sections in file-name order), the latest weekly
-    and daily reports, the annual reviews, Methods, Data dictionary, Assumptions and caveats, Audit.
+    (newest first, each month's notebooks as its sections in file-name order), every published
+    weekly and daily report (``archive_entries``), the annual reviews, Methods, Data dictionary,
+    Assumptions and caveats, Audit.
     """
     parts = []
     for lang in LANGS:
         months = [_entry(f"{lang}/months/{p.label}", period_title(p, lang), _notebook_entries(reports, p, lang))
                   for p in reports.periods("month", lang)]
         chapters = [_entry(f"{lang}/months", t("book.months.title", lang), months)]
+        if lang != LANGS[0]:   # the root (index) is the first language's landing; each other part opens with its own
+            chapters.insert(0, _entry(f"{lang}/index", t("landing.home", lang)))
         for kind, page in (("week", "weekly"), ("day", "daily")):
-            latest = reports.latest(kind, lang)
             chapters.append(_entry(f"{lang}/{page}", t(f"book.{page}.title", lang),
-                                   _notebook_entries(reports, latest, lang) if latest else None))
+                                   archive_entries(reports, kind, lang)))
         years = [_entry(f"{lang}/annual/{p.label}", t("book.annual.year", lang, year=p.label),
                         _notebook_entries(reports, p, lang)) for p in reports.periods("year", lang)]
         chapters.append(_entry(f"{lang}/annual", t("book.annual.title", lang), years))

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from ..base import plots
-from ..base.messages import fmt_duration, fmt_num, fmt_pct, fmt_pp, t
+from ..base.messages import fmt_change, fmt_num, fmt_p, fmt_pct, fmt_pp, fmt_wait, t
 from ..base.periods import shift_month
 from ..measures.kpis import KpiSettings
 from .adoption import FORECAST_LEVEL, MIN_MONTHS, ForecastResult, lagging
@@ -48,7 +48,7 @@ def progress_sentences(prog: pd.DataFrame, lang: str) -> list[str]:
              months_left=int(r["months_left"]), needed=fmt_pp(r["needed_pace"], lang),
              pace=fmt_pp(r["recent_pace"], lang))]
     if pd.notna(r["chance"]):
-        out.append(t("channels.progress.chance", lang, chance=f"{100 * r['chance']:.0f}%",
+        out.append(t("channels.progress.chance", lang, chance=fmt_pct(r["chance"], lang, 0),
                      target=fmt_pct(r["target"], lang), target_month=r["target_month"]))
     return out
 
@@ -102,15 +102,15 @@ def forecast_sentences(result: ForecastResult, lang: str) -> list[str]:
         return [t("channels.forecast.too_short", lang, months=MIN_MONTHS)]
     end = result.forecast.iloc[-1]
     out = [t("channels.forecast.say", lang, month=end["month"], value=fmt_pct(end["forecast"], lang),
-             low=fmt_pct(end["low"], lang), high=fmt_pct(end["high"], lang), level=f"{100 * FORECAST_LEVEL:.0f}%")]
+             low=fmt_pct(end["low"], lang), high=fmt_pct(end["high"], lang), level=fmt_pct(FORECAST_LEVEL, lang, 0))]
     h, mae, origins = result.headline_error
     if origins == 0:
         out.append(t("channels.forecast.no_backtest", lang))
     else:
         cov = result.summary.set_index("h").loc[h, "coverage"]
         key = "channels.forecast.backtest_same" if h == result.horizon else "channels.forecast.backtest_shorter"
-        out.append(t(key, lang, h=h, horizon=result.horizon, mae=f"{100 * mae:.1f}", origins=origins,
-                     coverage=f"{100 * cov:.0f}%"))
+        out.append(t(key, lang, h=h, horizon=result.horizon, mae=fmt_num(100 * mae, lang, 1), origins=origins,
+                     coverage=fmt_pct(cov, lang, 0)))
     return out
 
 
@@ -129,13 +129,14 @@ def safeguard_sentences(frame: pd.DataFrame, now: list[str], then: list[str], la
             parts.append(t("channels.safeguard.part.sl", lang, value=fmt_pct(r.service_level_now, lang),
                            change=fmt_pp(r.service_level_now - r.service_level_then, lang)))
         if pd.notna(r.wait_p90_now):
-            parts.append(t("channels.safeguard.part.wait", lang, value=fmt_duration(r.wait_p90_now, lang),
-                           before=fmt_duration(r.wait_p90_then, lang)))
+            parts.append(t("channels.safeguard.part.wait", lang,
+                           value=fmt_wait(r.wait_p90_now, lang, "wait_p90", r.channel_id),
+                           before=fmt_wait(r.wait_p90_then, lang, "wait_p90", r.channel_id)))
         if pd.notna(getattr(r, "csat_now", None)):
             parts.append(t("channels.safeguard.part.csat", lang, value=fmt_pct(r.csat_now, lang),
                            change=fmt_pp(r.csat_now - r.csat_then, lang)))
         out.append(t(f"channels.safeguard.{r.verdict}", lang, channel=labels.get(r.channel_id, r.channel_id),
-                     volume=f"{100 * r.volume_change:+.0f}%",
+                     volume=fmt_change(r.volume_change, lang),
                      figures=t("channels.sep", lang).join(parts) or "–"))
     if grew.empty:
         out.append(t("channels.safeguard.none_grew", lang))
@@ -144,8 +145,9 @@ def safeguard_sentences(frame: pd.DataFrame, now: list[str], then: list[str], la
 
 def display(frame: pd.DataFrame, lang: str, shares=(), pps=(), flags=(), durations=(), counts=()) -> pd.DataFrame:
     """``frame`` for readers: ``shares`` as percentages, ``pps`` as signed points, ``flags``
-    (booleans) as yes/no, ``durations`` (seconds) in s/min/h, ``counts`` with thousands
-    separators. Other columns unchanged."""
+    (booleans) as yes/no, ``durations`` (seconds) in their measure's one unit (by the row's
+    channel when the frame has ``channel_id``), ``counts`` with thousands separators. Other
+    columns unchanged."""
     shown = frame.copy()
     for c in counts:
         shown[c] = [fmt_num(v, lang) for v in shown[c]]
@@ -155,8 +157,9 @@ def display(frame: pd.DataFrame, lang: str, shares=(), pps=(), flags=(), duratio
         shown[c] = [fmt_pp(v, lang) for v in shown[c]]
     for c in flags:
         shown[c] = [t("common.yes" if bool(v) else "common.no", lang) for v in shown[c]]
+    channels = list(frame["channel_id"]) if "channel_id" in frame.columns else [None] * len(frame)
     for c in durations:
-        shown[c] = [fmt_duration(v, lang) for v in shown[c]]
+        shown[c] = [fmt_wait(v, lang, c, ch) for v, ch in zip(shown[c], channels, strict=True)]
     return shown
 
 
@@ -177,9 +180,9 @@ def safeguard_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     shown = display(frame, lang, shares=having(["service_level_then", "service_level_now", "csat_then", "csat_now"]),
                     durations=["wait_p90_then", "wait_p90_now"],
                     counts=having(["completed_then", "completed_now", "responses_then", "responses_now"]))
-    shown["volume_change"] = ["–" if pd.isna(v) else f"{100 * v:+.0f}%" for v in frame["volume_change"]]
+    shown["volume_change"] = [fmt_change(v, lang) for v in frame["volume_change"]]
     for c in having(["service_level_p", "csat_p"]):
-        shown[c] = ["–" if pd.isna(v) else ("<0.001" if v < 0.001 else f"{v:.3f}") for v in frame[c]]
+        shown[c] = [fmt_p(v, lang, cell=True) for v in frame[c]]
     shown["verdict"] = [t(f"channels.verdict.{v}", lang) for v in frame["verdict"]]
     return shown
 
@@ -274,9 +277,10 @@ def mix_chart(mix: pd.DataFrame, channel_labels: dict[str, str], *, title: str, 
     wide = wide.sort_index()[order]
     months = list(wide.index)
     fig, ax = plots.figure(10, 3.8)
-    ax.stackplot(range(len(months)), *[wide[c].to_numpy(float) for c in order],
-                 labels=[channel_labels[c] for c in order],
-                 colors=[plots.PALETTE[i % len(plots.PALETTE)] for i in range(len(order))], alpha=0.9)
+    areas = ax.stackplot(range(len(months)), *[wide[c].to_numpy(float) for c in order],
+                         labels=[channel_labels[c] for c in order], colors=plots.colours("channels", order), alpha=0.9)
+    for area, ch in zip(areas, order, strict=True):
+        plots.tag(area, "channels", ch)
     _month_ticks(ax, months)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -293,13 +297,13 @@ def safeguard_chart(trend: pd.DataFrame, channel_labels: dict[str, str], *, titl
     fig, axes = plots.figure(11 * len(metrics) / 3, 3.4, ncols=len(metrics))
     for k, metric in enumerate(metrics):
         ax = axes[k]
-        for i, ch in enumerate(channel_labels):
+        for ch in channel_labels:
             sel = trend[trend["channel_id"] == ch].sort_values("month")
             if sel.empty or sel[metric].notna().sum() == 0:
                 continue
             y = sel[metric].astype(float) * (1 if metric == "completed" else 100)
-            ax.plot([months.index(m) for m in sel["month"]], y, marker="o", markersize=2.5, linewidth=1.2,
-                    color=plots.PALETTE[i % len(plots.PALETTE)], label=channel_labels[ch])
+            plots.tag(ax.plot([months.index(m) for m in sel["month"]], y, marker="o", markersize=2.5, linewidth=1.2,
+                              color=plots.colour("channels", ch), label=channel_labels[ch]), "channels", ch)
         ax.set_title(titles[metric], fontsize=9)
         _month_ticks(ax, months, 3)
         ax.tick_params(axis="y", labelsize=7)

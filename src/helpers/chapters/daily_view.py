@@ -16,7 +16,7 @@ from datetime import date
 import pandas as pd
 
 from ..base import plots
-from ..base.messages import fmt_duration, fmt_num, fmt_pct, fmt_pp, t
+from ..base.messages import fmt_change, fmt_num, fmt_pct, fmt_pp, fmt_wait, t
 from ..measures import kpis
 from ..measures.kpis import KpiSettings
 from .daily import (
@@ -45,16 +45,7 @@ def load_heatmap(hourly: pd.DataFrame, centre_labels: dict, channel_labels: dict
         ax.set_axis_off()
         ax.set_title(title)
         return fig
-    data = wide.to_numpy(float)
-    ax.imshow(data, aspect="auto", cmap="YlOrBr")
-    ax.grid(False)
-    ax.set_xticks(range(wide.shape[1]), [f"{h:02d}" for h in wide.columns])
-    ax.set_yticks(range(len(rows)), rows)
-    top = data.max() if data.size else 0
-    for i in range(data.shape[0]):
-        for j in range(data.shape[1]):
-            ax.text(j, i, f"{data[i, j]:.0f}", ha="center", va="center", fontsize=8,
-                    color="white" if top and data[i, j] > 0.6 * top else "black")
+    plots.heatmap(ax, wide.to_numpy(float), rows, [f"{h:02d}" for h in wide.columns])
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     return fig
@@ -67,15 +58,16 @@ def display_comparison(comp: pd.DataFrame, alert_frame: pd.DataFrame, lang: str,
     """The comparison for readers: each figure as ``today (baseline)``, ``⚠`` after an alert."""
     by = list(by)
     flagged = {(tuple(r[c] for c in by), r["metric"]) for r in alert_frame.to_dict("records")}
-    fmt = {m: (lambda v: fmt_pct(v, lang)) for m in kpis.SHARE_KPIS}
-    fmt.update({m: (lambda v: fmt_duration(v, lang)) for m in kpis.DURATION_KPIS})
-    fmt["transactions"] = lambda v: fmt_num(v, lang)
+    fmt = {m: (lambda v, ch: fmt_pct(v, lang)) for m in kpis.SHARE_KPIS}
+    fmt.update({m: (lambda v, ch, m=m: fmt_wait(v, lang, m, ch)) for m in kpis.DURATION_KPIS})
+    fmt["transactions"] = lambda v, ch: fmt_num(v, lang)
     rows = []
     for r in comp.to_dict("records"):
         key = tuple(r[c] for c in by)
         row = {c: r[c] for c in by}
+        ch = r.get("channel_id")      # a duration in its channel's unit (pooled when the cut has none)
         for m in DAILY_METRICS:
-            cell = f"{fmt[m](r[m])} ({fmt[m](r[m + '_base'])})"
+            cell = f"{fmt[m](r[m], ch)} ({fmt[m](r[m + '_base'], ch)})"
             row[m] = cell + (" ⚠" if (key, m) in flagged else "")
         rows.append(row)
     return pd.DataFrame(rows, columns=[*by, *DAILY_METRICS])
@@ -120,10 +112,11 @@ def alert_sentences(alert_frame: pd.DataFrame, lang: str, centre_labels: dict, c
         if m in kpis.SHARE_KPIS:
             value, base, change = fmt_pct(r["value"], lang), fmt_pct(r["baseline"], lang), fmt_pp(r["change"], lang)
         elif m == "transactions":
-            value, base, change = fmt_num(r["value"], lang), fmt_num(r["baseline"], lang, 1), f"{100 * r['change']:+.0f}%"
+            value, base = fmt_num(r["value"], lang), fmt_num(r["baseline"], lang, 1)
+            change = fmt_change(r["change"], lang)
         else:
-            value, base, change = (fmt_duration(r["value"], lang), fmt_duration(r["baseline"], lang),
-                                   f"{100 * r['change']:+.0f}%")
+            value, base, change = (fmt_wait(r["value"], lang, m, r["channel_id"]),
+                                   fmt_wait(r["baseline"], lang, m, r["channel_id"]), fmt_change(r["change"], lang))
         out.append(t(f"daily.alert.{m}", lang, centre=centre_labels.get(r["centre_id"], r["centre_id"]),
                      channel=channel_labels.get(r["channel_id"], r["channel_id"]),
                      value=value, baseline=base, change=change))
@@ -149,9 +142,9 @@ def alerts_display(alert_frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         if m in kpis.SHARE_KPIS:
             f, change = (lambda v: fmt_pct(v, lang)), fmt_pp(r["change"], lang)
         elif m == "transactions":
-            f, change = (lambda v: fmt_num(v, lang, 1)), f"{100 * r['change']:+.0f}%"
+            f, change = (lambda v: fmt_num(v, lang, 1)), fmt_change(r["change"], lang)
         else:
-            f, change = (lambda v: fmt_duration(v, lang)), f"{100 * r['change']:+.0f}%"
+            f, change = (lambda v, m=m, ch=r["channel_id"]: fmt_wait(v, lang, m, ch)), fmt_change(r["change"], lang)
         rows.append({"centre_id": r["centre_id"], "channel_id": r["channel_id"], "metric": t(f"daily.metric.{m}", lang),
                      "value": f(r["value"]), "baseline": f(r["baseline"]), "change": change,
                      "direction": t(f"daily.direction.{r['direction']}", lang)})

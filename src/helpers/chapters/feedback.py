@@ -4,7 +4,8 @@ Definitions:
 
 - rate per 1,000 transactions = feedback items of a kind ÷ transactions (all tickets of the
   period in the same cut) × 1,000; by category the denominator is all the period's transactions;
-- thank-you message = a compliment received through the ``satisfaction_system`` source;
+- thank-you message = a compliment received through the ``satisfaction_system`` source; counted
+  per centre or channel here, the staff it names are named only by the recognition chapter;
 - resolution time = resolved_at − received_at in days, over complaints closed (resolved or
   rejected) as of the period's end; median and P90 (linear interpolation);
 - % resolved within SLA = complaints closed within ``kpi.feedback.resolution_sla_days`` ÷
@@ -94,26 +95,12 @@ def thank_you_trend(feedback: pd.DataFrame, months: list[str]) -> pd.DataFrame:
 
 
 def thank_you_by(feedback: pd.DataFrame, by: str, ids: list[str]) -> pd.DataFrame:
-    """Thank-you messages per configured ``ids`` of ``by`` (e.g. centres), zero when none."""
+    """Thank-you messages per configured ``ids`` of ``by`` (e.g. centres), zero when none.
+
+    Outside the recognition chapter thanks are counted, never listed by person: the data
+    contract shows staff names only in recognition (issue 15, section 6)."""
     counts = thank_yous(feedback)[by].value_counts()
     return pd.DataFrame({by: ids, "thank_yous": [int(counts.get(i, 0)) for i in ids]})
-
-
-def thank_you_staff(feedback: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
-    """The staff the period's thank-you messages name, with their names from the roster.
-
-    Recognition only: counts per named employee, most thanked first, then by id. Messages
-    naming someone not on the roster are left out (no name to show). Columns:
-    ``employee_id, name_en, name_ar, centre_id, thank_yous``.
-    """
-    ty = thank_yous(feedback).dropna(subset=["employee_id"])
-    counts = ty["employee_id"].astype(object).value_counts().rename("thank_yous")
-    roster = staff.sort_values("employee_id", kind="mergesort").drop_duplicates("employee_id", keep="last")
-    roster = roster.assign(employee_id=roster["employee_id"].astype(object))
-    out = roster.merge(counts, left_on="employee_id", right_index=True, how="inner")
-    out = out.sort_values(["thank_yous", "employee_id"], ascending=[False, True], kind="mergesort")
-    cols = ["employee_id", "name_en", "name_ar", "centre_id", "thank_yous"]
-    return out[cols].astype({"thank_yous": int}).reset_index(drop=True)
 
 
 def _resolution_parts(complaints: pd.DataFrame, end: pd.Timestamp, sla_days: float) -> pd.DataFrame:

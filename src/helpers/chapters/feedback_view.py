@@ -15,7 +15,7 @@ def rates_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A ``rates`` frame for readers: rates per 1,000 with one decimal."""
     out = frame.copy()
     for k in KINDS:
-        out[f"{k}s_per_1000"] = ["–" if pd.isna(v) else f"{v:.1f}" for v in frame[f"{k}s_per_1000"]]
+        out[f"{k}s_per_1000"] = [fmt_num(v, lang, 1) for v in frame[f"{k}s_per_1000"]]
     return out
 
 
@@ -23,7 +23,7 @@ def resolution_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A ``resolution`` frame for readers: days with one decimal, shares as percentages."""
     out = frame.copy()
     for col in ("median_days", "p90_days"):
-        out[col] = ["–" if pd.isna(v) else f"{v:.1f}" for v in frame[col]]
+        out[col] = [fmt_num(v, lang, 1) for v in frame[col]]
     for col in ("within_sla_share", "substantiated_rate"):
         out[col] = [fmt_pct(v, lang) for v in frame[col]]
     return out
@@ -49,13 +49,6 @@ def follow_up_lines(frame: pd.DataFrame, sla_days: float, lang: str, rows: int) 
     return out
 
 
-def staff_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``thank_you_staff`` for readers: the name in ``lang`` (recognition), centre, messages."""
-    name = frame["name_ar" if lang == "ar" else "name_en"]
-    return pd.DataFrame({"staff_name": name.to_numpy(), "centre_id": frame["centre_id"].to_numpy(),
-                         "thank_yous": frame["thank_yous"].to_numpy()})
-
-
 def feedback_lines(rates_total: pd.DataFrame, resolution_total: pd.DataFrame, follow: pd.DataFrame,
                    thanks: int, sla_days: float, lang: str) -> list[str]:
     """Catalogue sentences on the period's feedback: volumes and rates, thank-you messages,
@@ -64,7 +57,7 @@ def feedback_lines(rates_total: pd.DataFrame, resolution_total: pd.DataFrame, fo
     res = resolution_total.iloc[0]
 
     def rate(v):
-        return "–" if pd.isna(v) else f"{v:.1f}"
+        return fmt_num(v, lang, 1)
 
     out = [t("feedback.say.volumes", lang, complaints=fmt_num(r["complaints"], lang),
              complaint_rate=rate(r["complaints_per_1000"]), suggestions=fmt_num(r["suggestions"], lang),

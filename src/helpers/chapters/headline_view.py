@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..base.messages import fmt_num, fmt_pct, fmt_pp, has, t
+from ..base.messages import fmt_change, fmt_num, fmt_p, fmt_pct, fmt_pp, fmt_signed, has, t
 
 
 def narrative(frame: pd.DataFrame, lang: str) -> list[str]:
@@ -20,7 +20,7 @@ def narrative(frame: pd.DataFrame, lang: str) -> list[str]:
     else:
         out.append(t("overview.say.transactions", lang, value=fmt_num(tx["value"], lang),
                      previous=fmt_num(tx["previous"], lang),
-                     change=f"{(tx['value'] / tx['previous'] - 1) * 100:+.1f}%"))
+                     change=fmt_change(tx["value"] / tx["previous"] - 1, lang, 1)))
     vs = row.loc["virtual_share"]
     out.append(t("overview.say.virtual_share", lang, value=fmt_pct(vs["value"], lang),
                  previous=fmt_pct(vs["previous"], lang), change=fmt_pp(vs["change"], lang)))
@@ -67,18 +67,12 @@ def fmt_level(x, unit: str, lang: str) -> str:
 
 def fmt_delta(x, unit: str, lang: str) -> str:
     """A signed change: a share's in percentage points (``+0.9 pp``), a count's as ``+2,939``."""
-    if pd.isna(x):
-        return "–"
-    if unit == "share":
-        return fmt_pp(x, lang)
-    return f"{round(float(x)):+,d}"
+    return fmt_pp(x, lang) if unit == "share" else fmt_signed(x, lang)
 
 
 def fmt_p_value(p) -> str:
     """``< 0.001``, else three decimals (``0.033``); ``–`` when there was no test."""
-    if pd.isna(p):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return fmt_p(p, "en", cell=True)
 
 
 def fmt_verdict(flag, lang: str) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..base import plots
-from ..base.messages import escape_markdown, fmt_pp, has, t
+from ..base.messages import escape_markdown, fmt_change, fmt_num, fmt_p, fmt_pp, fmt_signed, has, t
 from ..measures import impact
 from . import initiatives
 
@@ -33,8 +33,8 @@ def _group_name(group: initiatives.Group, lang: str, escape: bool = True) -> str
     return t("initiatives.together", lang, names=_names(group.members, lang, escape))
 
 
-def _num(x: float, digits: int = 1) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+def _num(x: float, digits: int = 1, lang: str = "en") -> str:
+    return fmt_num(x, lang, digits)
 
 
 def _natural(measure: str, value: float) -> float:
@@ -54,20 +54,20 @@ def format_effect(measure: str, value: float, lang: str) -> str:
         return "–"
     if measure == "share_difference":
         return fmt_pp(value, lang)
-    return f"{_natural(measure, value):+.1f}%" if measure == "rate_ratio" else f"{value:+.2f}"
+    return fmt_change(value - 1, lang, 1) if measure == "rate_ratio" else fmt_signed(value, lang, 2)
 
 
 def format_interval(measure: str, low: float, high: float, lang: str) -> str:
     """``low to high`` in the effect's reader units (points, % change)."""
     if low is None or (isinstance(low, float) and math.isnan(low)):
         return "–"
-    return t("initiatives.interval", lang, low=f"{_natural(measure, low):+.1f}", high=f"{_natural(measure, high):+.1f}")
+    return t("initiatives.interval", lang, low=fmt_signed(_natural(measure, low), lang, 1),
+             high=fmt_signed(_natural(measure, high), lang, 1))
 
 
 def _p(p: float) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    """A p-value in a table cell whose heading names it (``fmt_p``)."""
+    return fmt_p(p, "en", cell=True)
 
 
 def effect_sentence(name: str, outcome: str, measure: str, result: impact.ITSResult, lang: str) -> str:
@@ -78,7 +78,7 @@ def effect_sentence(name: str, outcome: str, measure: str, result: impact.ITSRes
     size = abs(_natural(measure, result.effect))
     lo, hi = sorted((abs(lo), abs(hi))) if (lo > 0) == (hi > 0) else (lo, hi)
     return t(f"initiatives.say.{kind}.{result.direction}", lang, name=name, outcome=t(f"initiatives.outcome.{outcome}", lang),
-             size=_num(size), low=_num(lo), high=_num(hi))
+             size=_num(size, 1, lang), low=_num(lo, 1, lang), high=_num(hi, 1, lang))
 
 
 def effect_sentences(a: initiatives.Assessment, lang: str) -> list[str]:
@@ -110,7 +110,7 @@ def effect_sentences(a: initiatives.Assessment, lang: str) -> list[str]:
             if e.verdict == "opposite":
                 parts.append(t("initiatives.say.opposite", lang))
             if e.verdict == "placebo_failed":
-                parts.append(t("initiatives.say.placebo_failed", lang, p=_p(e.placebo.p_value)))
+                parts.append(t("initiatives.say.placebo_failed", lang, p=fmt_p(e.placebo.p_value, lang)))
             if e.verdict == "significant_unchecked":
                 parts.append(t("initiatives.say.significant_unchecked", lang, months=2 * initiatives.PLACEBO_MIN_SIDE))
         out.append(" ".join(parts))
@@ -225,8 +225,8 @@ def controlled_sentences(a: initiatives.Assessment, lang: str, centre_labels: di
                          interval=format_interval(r.measure, r.low, r.high, lang)))
         trend = e0.trend
         if trend is not None:
-            out.append(t(f"initiatives.say.parallel.{'ok' if trend.parallel else 'no'}", lang, p=_p(trend.p_value),
-                         months=trend.n_pre))
+            out.append(t(f"initiatives.say.parallel.{'ok' if trend.parallel else 'no'}", lang,
+                         p=fmt_p(trend.p_value, lang), months=trend.n_pre))
     return out
 
 
@@ -395,11 +395,14 @@ def controlled_chart(a: initiatives.Assessment, lang: str, centre_labels: dict):
     for k, e in enumerate(made):
         ax = axes[k][0]
         s = _panel_frame(e)
-        for arm, colour, label in (("treated", plots.PALETTE[0], _label_list(e.treated, centre_labels, lang)),
-                                   ("control", plots.PALETTE[6], _label_list(e.control, centre_labels, lang))):
+        for arm, ids, colour in (("treated", e.treated, plots.PALETTE[0]), ("control", e.control, plots.NEUTRAL)):
             part = s[s["group"] == arm]
-            ax.plot(pd.to_datetime(part["time"]), _to_display(e.group.outcome, part["observed"]), "o-", markersize=3,
-                    linewidth=1, color=colour, label=label)
+            one = len(ids) == 1 and ids[0] in centre_labels    # one centre: drawn in its own colour
+            line = ax.plot(pd.to_datetime(part["time"]), _to_display(e.group.outcome, part["observed"]), "o-",
+                           markersize=3, linewidth=1, color=plots.colour("centres", ids[0]) if one else colour,
+                           label=_label_list(ids, centre_labels, lang))
+            if one:
+                plots.tag(line, "centres", ids[0])
         part = s[(s["group"] == "treated") & s["post"]]
         x = pd.to_datetime(part["time"])
         ax.plot(x, _to_display(e.group.outcome, part["counterfactual"]), "--",
@@ -409,7 +412,7 @@ def controlled_chart(a: initiatives.Assessment, lang: str, centre_labels: dict):
         ax.axvline(e.group.members[0].start_on, color=plots.PALETTE[6], linestyle=":", linewidth=1)
         title = f"{e.group.members[0].name(lang)}: {t(f'initiatives.short.{e.group.outcome}', lang)}"
         if e.trend is not None:
-            title += " — " + t("initiatives.fig.parallel", lang, p=_p(e.trend.p_value))
+            title += " — " + t("initiatives.fig.parallel", lang, p=fmt_p(e.trend.p_value, lang))
         ax.set_title(title, fontsize=9)
         ax.set_ylabel(t(f"initiatives.unit.{e.group.outcome}", lang), fontsize=8)
         ax.tick_params(labelsize=7)

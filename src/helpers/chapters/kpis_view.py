@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from ..base import plots
-from ..base.messages import fmt_duration, fmt_num, fmt_pct, fmt_pp, t
+from ..base.messages import fmt_change, fmt_num, fmt_pct, fmt_pp, fmt_wait, t
 from ..measures.kpis import (
     COUNT_COLUMNS,
     DURATION_KPIS,
@@ -18,11 +18,13 @@ from ..measures.kpis import (
 )
 
 
-def _formatter(metric: str, lang: str):
+def _formatter(metric: str, lang: str, channel_id=None):
+    """How ``metric`` is written: a share as %, a duration in its one unit (the channel's, or
+    the pooled unit over several channels), a count with thousands separators."""
     if metric in SHARE_KPIS:
         return lambda v: fmt_pct(v, lang)
     if metric in DURATION_KPIS:
-        return lambda v: fmt_duration(v, lang)
+        return lambda v: fmt_wait(v, lang, metric, channel_id)
     return lambda v: fmt_num(v, lang)
 
 
@@ -38,7 +40,7 @@ def summary_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         elif pd.isna(r["change_year"]):
             change = "–"
         elif m == "transactions":
-            change = f"{100 * r['change_year']:+.1f}%"
+            change = fmt_change(r["change_year"], lang, 1)
         else:
             change = f"{'+' if r['change_year'] >= 0 else '-'}{f(abs(r['change_year']))}"
         label = t(f"channels.metric.{m}", lang)
@@ -56,10 +58,10 @@ def summary_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def kpi_display(frame: pd.DataFrame, lang: str, columns: list[str]) -> pd.DataFrame:
     """``columns`` of a ``kpi_table`` frame for readers, each KPI formatted by kind (ids kept)."""
     shown = frame[columns].copy()
+    channels = list(frame["channel_id"]) if "channel_id" in frame.columns else [None] * len(frame)
     for c in columns:
         if c in KPI_COLUMNS or c in COUNT_COLUMNS:
-            f = _formatter(c, lang)
-            shown[c] = [f(v) for v in shown[c]]
+            shown[c] = [_formatter(c, lang, ch)(v) for v, ch in zip(shown[c], channels, strict=True)]
     return shown
 
 
@@ -67,10 +69,10 @@ def pivot_display(frame: pd.DataFrame, metric: str, lang: str, index: str = "cha
     """One KPI of a ``monthly_trend`` frame cut by ``index`` for readers: a row per ``index`` value
     and a column per month, formatted by kind."""
     wide = frame.pivot_table(index=index, columns="month", values=metric, aggfunc="first", dropna=False)
-    f = _formatter(metric, lang)
     shown = pd.DataFrame({index: list(wide.index)})
+    channels = list(wide.index) if index == "channel_id" else [None] * len(wide)
     for month in wide.columns:
-        shown[str(month)] = [f(v) for v in wide[month]]
+        shown[str(month)] = [_formatter(metric, lang, ch)(v) for v, ch in zip(wide[month], channels, strict=True)]
     return shown
 
 
@@ -94,9 +96,9 @@ def summary_sentences(frame: pd.DataFrame, lang: str) -> list[str]:
                      last_year=last_year(sl, fmt_pct)))
     w = row.loc["wait_p90"]
     if pd.notna(w["value"]):
-        out.append(t("channels.say.wait", lang, mean=fmt_duration(row.loc["wait_mean", "value"], lang),
-                     p50=fmt_duration(row.loc["wait_p50", "value"], lang),
-                     p90=fmt_duration(w["value"], lang), last_year=last_year(w, fmt_duration, change=False)))
+        out.append(t("channels.say.wait", lang, mean=fmt_wait(row.loc["wait_mean", "value"], lang),
+                     p50=fmt_wait(row.loc["wait_p50", "value"], lang),
+                     p90=fmt_wait(w["value"], lang), last_year=last_year(w, fmt_wait, change=False)))
     a = row.loc["abandonment"]
     if pd.notna(a["value"]):
         key = "channels.say.abandonment_ok" if a["value"] <= a["target"] else "channels.say.abandonment_high"
@@ -121,7 +123,7 @@ def trend_chart(trend: pd.DataFrame, metrics: list[str], titles: dict[str, str],
     x = {m: i for i, m in enumerate(months)}
     for k, metric in enumerate(metrics):
         ax = axes[k // cols][k % cols]
-        for i, ch in enumerate(channel_labels):
+        for ch in channel_labels:
             sel = trend[trend["channel_id"] == ch].sort_values("month")
             if sel.empty or sel[metric].notna().sum() == 0:
                 continue
@@ -130,8 +132,8 @@ def trend_chart(trend: pd.DataFrame, metrics: list[str], titles: dict[str, str],
                 y = 100 * y
             elif metric in DURATION_KPIS:
                 y = y / 60
-            ax.plot([x[m] for m in sel["month"]], y, marker="o", markersize=2.5, linewidth=1.2,
-                    color=plots.PALETTE[i % len(plots.PALETTE)], label=channel_labels[ch])
+            plots.tag(ax.plot([x[m] for m in sel["month"]], y, marker="o", markersize=2.5, linewidth=1.2,
+                              color=plots.colour("channels", ch), label=channel_labels[ch]), "channels", ch)
         ax.set_title(titles[metric], fontsize=9)
         ticks = [i for i, m in enumerate(months) if (len(months) - 1 - i) % 3 == 0]
         ax.set_xticks(ticks, [months[i] for i in ticks], fontsize=7)

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from ..base import plots
-from ..base.messages import fmt_num, fmt_pct, has, period_title, t
+from ..base.messages import fmt_num, fmt_pct, fmt_signed, has, period_title, t
 from ..base.periods import parse
 from .readiness import PROJECTION_COLUMNS, STANDING_COLUMNS, STATUSES, TRAJECTORY_COLUMNS, Readiness
 
@@ -121,7 +121,7 @@ def standing_display(frame: pd.DataFrame, r: Readiness, lang: str) -> pd.DataFra
         "classification": [class_label(c, lang) for c in frame["classification"]],
         "next_class": [class_label(c, lang) for c in frame["next_class"]],
         "points_to_next": [_pts(p, lang) for p in frame["points_to_next"]],
-        "criteria_to_next": ["–" if pd.isna(n) else str(int(n)) for n in frame["criteria_to_next"]],
+        "criteria_to_next": [fmt_num(n, lang) for n in frame["criteria_to_next"]],
         "pillars_to_next": [pillars_text(s) for s in frame["pillars_to_next"]],
     }
     return _shown(frame, STANDING_COLUMNS, replaced)
@@ -241,12 +241,13 @@ def trend_figure(frame: pd.DataFrame, r: Readiness, lang: str, centre_labels: di
     fig, ax = plots.figure(9, 4)
     months = sorted(frame["month"].unique())
     x = {m: i for i, m in enumerate(months)}
-    for i, centre in enumerate(r.centres):
+    for centre in r.centres:
         mine = frame[frame["centre_id"] == centre]
         if mine.empty:
             continue
-        ax.plot([x[m] for m in mine["month"]], mine["score"], marker="o", color=plots.PALETTE[i % len(plots.PALETTE)],
-                label=centre_labels.get(centre, centre))
+        plots.tag(ax.plot([x[m] for m in mine["month"]], mine["score"], marker="o",
+                          color=plots.colour("centres", centre), label=centre_labels.get(centre, centre)),
+                  "centres", centre)
     lines = {}
     for kind in sorted({r.kinds[c] for c in r.centres}):
         for band in r.bands[kind]:
@@ -308,7 +309,7 @@ def annual_scope_lines(r: Readiness, months: list[str], lang: str) -> list[str]:
 def trajectory_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """``trajectory`` for readers: scores as %, change in points, classes in words."""
     replaced = {c: [_pct(s, lang) for s in frame[c]] for c in ("score_first", "score_last", "score_min", "score_max")}
-    replaced["score_change"] = [("–" if pd.isna(v) else f"{v:+.1f}") for v in frame["score_change"]]
+    replaced["score_change"] = [fmt_signed(v, lang, 1) for v in frame["score_change"]]
     replaced.update({c: [class_label(s, lang) for s in frame[c]] for c in ("class_first", "class_last")})
     return _shown(frame, TRAJECTORY_COLUMNS, replaced)
 

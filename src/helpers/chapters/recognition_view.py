@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
 from ..base import messages, plots
 from ..base.messages import fmt_num, fmt_pct, fmt_pp, period_title, t
@@ -110,7 +111,7 @@ def team_display(team: pd.DataFrame, lang: str, measured_only: bool = False) -> 
         out[col] = [fmt_pct(v, lang) for v in team[col]]
     out["team_csat_change"] = [fmt_pp(v, lang) for v in team["team_csat_change"]]
     for col in ("compliments_per_1000", "compliments_per_1000_before"):
-        out[col] = ["–" if pd.isna(v) else f"{v:.1f}" for v in team[col]]
+        out[col] = [fmt_num(v, lang, 1) for v in team[col]]
     for col in ("staff", "leavers", "responses", "compliments"):
         out[col] = [fmt_num(v, lang) for v in team[col]]
     out["morale"] = [t(f"recognition.morale.{m}", lang) for m in team["morale"]]
@@ -122,8 +123,7 @@ def team_lines(team: pd.DataFrame, lang: str, names) -> list[str]:
     measured (not for a table the entity does not provide, ``recognition.unmeasured``), and morale."""
     out = []
     for r in team.to_dict("records"):
-        rate = "–" if pd.isna(r["compliments_per_1000"]) else f"{r['compliments_per_1000']:.1f}"
-        before = "–" if pd.isna(r["compliments_per_1000_before"]) else f"{r['compliments_per_1000_before']:.1f}"
+        rate, before = fmt_num(r["compliments_per_1000"], lang, 1), fmt_num(r["compliments_per_1000_before"], lang, 1)
         csat, compliments = pd.notna(r["responses"]), pd.notna(r["compliments"])
         key = ("recognition.say.team" if csat and compliments else "recognition.say.team_csat_only" if csat
                else "recognition.say.team_compliments_only" if compliments else "recognition.say.team_morale_only")
@@ -139,7 +139,7 @@ def training_display(book: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The training plan for readers: skill in words, the gap in pp (satisfaction) or % (time)."""
     out = book.copy()
     out["skill"] = [t(f"recognition.skill.{k}", lang) for k in book["skill"]]
-    out["shortfall"] = [t("unit.pp", lang, value=f"{100 * g:.1f}") if k == "satisfaction" else "+" + fmt_pct(g, lang, 0)
+    out["shortfall"] = [_points(g, lang) if k == "satisfaction" else "+" + fmt_pct(g, lang, 0)
                         for g, k in zip(book["shortfall"], book["skill"])]
     out["cases"] = [fmt_num(v, lang) for v in book["cases"]]
     return out
@@ -147,7 +147,7 @@ def training_display(book: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def training_lines(book: pd.DataFrame, st: Settings, months: int, lang: str) -> list[str]:
     """Catalogue sentences introducing the training plan (or saying there is nothing to plan)."""
-    values = dict(months=fmt_num(months, lang), gap=t("unit.pp", lang, value=f"{100 * st.training_gap:.0f}"),
+    values = dict(months=fmt_num(months, lang), gap=_points(st.training_gap, lang, 0),
                   ratio=fmt_pct(st.training_handle_ratio - 1, lang, 0), min_staff=fmt_num(st.min_staff_shown, lang))
     if book.empty:
         return [t("recognition.say.training_none", lang, **values)]
@@ -162,7 +162,13 @@ PRIVATE_COLUMNS = ["staff_name", "role", "transactions", "handle_ratio_shrunk", 
 
 
 def _ratio(x) -> str:
-    return "–" if pd.isna(x) else f"{x:.2f}"
+    return fmt_num(x, "en", 2)
+
+
+def _points(share, lang: str, digits: int = 1) -> str:
+    """A size in percentage points, unsigned (a gap, a spread): ``2.5 pp``; ``–`` when missing."""
+    value = fmt_num(None if pd.isna(share) else 100 * share, lang, digits)
+    return value if value == "–" else t("unit.pp", lang, value=value)
 
 
 def _md_cell(text) -> str:
@@ -194,7 +200,7 @@ def personal_summary(row: dict, awards: list[str], training: list[tuple[str, str
                         thank_yous=fmt_num(row["thank_yous"], lang),
                         complaints=fmt_num(row["complaints_substantiated"], lang)))
     if row["weeks"]:
-        sd = t("unit.pp", lang, value=f"{100 * row['weekly_sd']:.1f}") if pd.notna(row["weekly_sd"]) else "–"
+        sd = _points(row["weekly_sd"], lang)
         out.append("- " + t("recognition.personal.consistency", lang, weeks=fmt_num(row["weeks"], lang), sd=sd,
                             above=fmt_num(row["weeks_at_or_above"], lang)))
     if awards:
@@ -228,7 +234,7 @@ def team_summary(current: pd.DataFrame, named: pd.DataFrame, centre_id: str, lan
                  fmt_num(r["transactions"], lang), _ratio(r["handle_ratio_shrunk"]), fmt_num(r["responses"], lang),
                  fmt_pct(r["csat_raw"], lang), fmt_pct(r["csat_shrunk"], lang), fmt_pct(r["adjusted_csat"], lang),
                  fmt_num(r["compliments"], lang), fmt_num(r["complaints_substantiated"], lang),
-                 "–" if pd.isna(r["weekly_sd"]) else t("unit.pp", lang, value=f"{100 * r['weekly_sd']:.1f}"),
+                 _points(r["weekly_sd"], lang),
                  t("common.yes" if r["eligible"] else "common.no", lang)]
         out.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     lag = named[named["centre_id"].eq(centre_id).to_numpy()]
@@ -250,16 +256,21 @@ def restricted_lines(people: int, lang: str) -> list[str]:
 def morale_lines(st: Settings, lang: str) -> list[str]:
     """The sentence giving the morale rule with the configured bands."""
     return [t("recognition.say.morale_rule", lang, band=fmt_pct(st.morale_compliments_band, lang, 0),
-              csat_band=t("unit.pp", lang, value=f"{100 * st.morale_csat_band:.0f}"))]
+              csat_band=_points(st.morale_csat_band, lang, 0))]
 
 
 def team_figure(team: pd.DataFrame, *, title: str, before: str, now: str, centre_labels: dict):
     """Compliments per 1,000 transactions per centre: the three months before beside this month."""
     fig, ax = plots.figure(7, 3.4)
     x = np.arange(len(team))
-    ax.bar(x - 0.2, team["compliments_per_1000_before"].fillna(0), 0.4, label=before, color=plots.PALETTE[6])
-    ax.bar(x + 0.2, team["compliments_per_1000"].fillna(0), 0.4, label=now, color=plots.PALETTE[1])
+    # each centre in its own colour: the three months before faded, this month solid
+    ids = list(team["centre_id"])
+    for offset, column, alpha in ((-0.2, "compliments_per_1000_before", 0.4), (0.2, "compliments_per_1000", 1.0)):
+        bars = ax.bar(x + offset, team[column].fillna(0), 0.4, color=plots.colours("centres", ids), alpha=alpha)
+        for patch, centre in zip(bars.patches, ids, strict=True):
+            plots.tag(patch, "centres", centre)
+    handles = [Patch(facecolor=plots.NEUTRAL, alpha=0.4, label=before), Patch(facecolor=plots.NEUTRAL, label=now)]
     ax.set_xticks(x, [centre_labels.get(c, c) for c in team["centre_id"]])
     ax.set_title(title)
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
+    ax.legend(handles=handles, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
     return fig

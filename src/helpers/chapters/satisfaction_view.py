@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..base import plots
-from ..base.messages import fmt_num, fmt_pct, fmt_pp, has, t
+from ..base.messages import fmt_num, fmt_p, fmt_pct, fmt_pp, fmt_signed, has, t
 from ..measures import themes
 from ..measures.significance import drops
 from . import feedback as fb
@@ -39,7 +39,7 @@ def driver_sentences(effects: pd.DataFrame, status: str, lang: str, labels: dict
         values = {
             "direction": t("satisfaction.drivers.raises" if up else "satisfaction.drivers.lowers", lang),
             "compare": t("satisfaction.drivers.higher" if up else "satisfaction.drivers.lower", lang),
-            "size": f"{100 * size:.0f}%", "low": f"{100 * lo:.0f}%", "high": f"{100 * hi:.0f}%",
+            "size": fmt_pct(size, lang, 0), "low": fmt_pct(lo, lang, 0), "high": fmt_pct(hi, lang, 0),
             "uncertain": t("satisfaction.drivers.uncertain", lang) if low <= 1 <= high else "",
         }
         if term in ("channel", "service"):
@@ -58,11 +58,11 @@ def _with_interval(value: str, low: str, high: str) -> str:
 
 
 def _fmt_nps(x, lang: str) -> str:
-    return "–" if pd.isna(x) else f"{x:+.0f}"
+    return fmt_signed(x, lang, 0)
 
 
 def _fmt_ces(x, lang: str) -> str:
-    return "–" if pd.isna(x) else f"{x:.2f}"
+    return fmt_num(x, lang, 2)
 
 
 def booked_label(value, lang: str) -> str:
@@ -93,7 +93,7 @@ def scores_display(scores: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _fmt_change(metric: str, value, lang: str) -> str:
     if pd.isna(value):
         return "–"
-    return fmt_pp(value, lang) if metric == "csat" else f"{value:+.1f}"
+    return fmt_pp(value, lang) if metric == "csat" else fmt_signed(value, lang, 1)
 
 
 def _fmt_score(metric: str, value, lang: str) -> str:
@@ -101,9 +101,8 @@ def _fmt_score(metric: str, value, lang: str) -> str:
 
 
 def _fmt_p(p) -> str:
-    if pd.isna(p):
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    """A p-value in a table cell whose heading names it (``fmt_p``)."""
+    return fmt_p(p, "en", cell=True)
 
 
 def changes_display(family: pd.DataFrame, lang: str, period_kind: str) -> pd.DataFrame:
@@ -156,7 +155,7 @@ def alert_lines(family: pd.DataFrame, lang: str, period_kind: str, names) -> lis
                      value=_fmt_score(r["metric"], r["value"], lang),
                      change=_fmt_change(r["metric"], r["change"], lang),
                      comparison=t(f"satisfaction.comparison.{r['comparison']}.{period_kind}", lang),
-                     p=_fmt_p(r["p_adjusted"])))
+                     p=fmt_p(r["p_adjusted"], lang)))
     out.append(t("satisfaction.alert.family", lang, tests=tested))
     return out
 
@@ -184,7 +183,7 @@ def _score_lines(r, changes: pd.DataFrame, lang: str, period_kind: str) -> list[
         out.append(t("satisfaction.say.change", lang,
                      comparison=t(f"satisfaction.comparison.{c['comparison']}.{period_kind}", lang),
                      baseline=_pct(c["baseline"], lang), change=_fmt_change("csat", c["change"], lang),
-                     verdict=verdict, p=_fmt_p(c["p_adjusted"])))
+                     verdict=verdict, p=fmt_p(c["p_adjusted"], lang)))
     return out
 
 
@@ -227,7 +226,9 @@ def drivers_display(effects: pd.DataFrame, lang: str, names) -> pd.DataFrame:
             key = "channels" if r.driver == "channel" else "services"
             label = t("satisfaction.drivers.versus", lang, level=names(key, r.driver_level),
                       reference=names(key, r.driver_reference))
-        rows.append({"driver": label, "odds_ratio": f"{r.odds_ratio:.2f} ({r.odds_low:.2f} – {r.odds_high:.2f})",
+        odds = _with_interval(fmt_num(r.odds_ratio, lang, 2), fmt_num(r.odds_low, lang, 2),
+                              fmt_num(r.odds_high, lang, 2))
+        rows.append({"driver": label, "odds_ratio": odds,
                      "p_value": _fmt_p(r.p_value)})
     return pd.DataFrame(rows, columns=["driver", "odds_ratio", "p_value"])
 
@@ -274,12 +275,13 @@ def centre_lines(scores: pd.DataFrame, family: pd.DataFrame, centre_id: str, lan
 
 
 def weekly_sections(linked: pd.DataFrame, tickets: pd.DataFrame, feedback_frame: pd.DataFrame,
-                    staff: pd.DataFrame, period, family: pd.DataFrame, centres: list[str], kpi: dict,
+                    period, family: pd.DataFrame, centres: list[str], kpi: dict,
                     owners: dict[str, str], lang: str, follow_up_rows: int = 10,
                     provided: tuple[str, ...] = ("surveys", "feedback")) -> list[CentreWeek]:
     """One section per centre for its supervisor: satisfaction and its change, the lowest-scoring
     services and channels, the week's themes with examples, complaints to follow up and the
-    thank-you messages received with the staff they name.
+    thank-you messages received, counted per channel (staff are named only in the monthly
+    recognition chapter: the data contract shows names nowhere else).
 
     ``linked`` surveys and ``feedback_frame`` (``feedback.as_of``) reach back as needed;
     ``tickets`` are the week's; ``family`` the week's ``change_family``. The follow-up table shows
@@ -315,7 +317,7 @@ def weekly_sections(linked: pd.DataFrame, tickets: pd.DataFrame, feedback_frame:
         tables.append(SectionTable("weekly.h.examples", f"weekly_{name}_examples", ex, themes_view.themes_display(ex, lang), []))
         if has_feedback:
             tables += _feedback_tables(name, follow[follow["centre_id"].eq(centre)].reset_index(drop=True),
-                                       week_fb[week_fb["centre_id"].eq(centre)], staff, sla, lang, follow_up_rows)
+                                       week_fb[week_fb["centre_id"].eq(centre)], sla, lang, follow_up_rows)
         sections.append(CentreWeek(centre, lines, tables))
     return sections
 
@@ -334,15 +336,16 @@ def _lowest_tables(name: str, c_sv: pd.DataFrame, c_tk: pd.DataFrame, kpi: dict,
     return tables
 
 
-def _feedback_tables(name: str, c_follow: pd.DataFrame, c_fb: pd.DataFrame, staff: pd.DataFrame, sla: float,
+def _feedback_tables(name: str, c_follow: pd.DataFrame, c_fb: pd.DataFrame, sla: float,
                      lang: str, follow_up_rows: int) -> list[SectionTable]:
     """A weekly centre section's tables from feedback: its complaints to follow up, and the week's
-    thank-you messages with the staff they name."""
-    staff_thanks = fb.thank_you_staff(c_fb, staff)
-    count = int(len(fb.thank_yous(c_fb)))
+    thank-you messages per channel they came through (no names: see ``weekly_sections``)."""
+    thanked = fb.thank_yous(c_fb)
+    count = int(len(thanked))
+    by_channel = fb.thank_you_by(c_fb, "channel_id", sorted(thanked["channel_id"].dropna().astype(str).unique()))
     return [SectionTable("weekly.h.follow_up", f"weekly_{name}_follow_up", c_follow,
                          feedback_view.follow_up_display(c_follow, lang, follow_up_rows),
                          feedback_view.follow_up_lines(c_follow, sla, lang, follow_up_rows)),
-            SectionTable("weekly.h.thanks", f"weekly_{name}_thanks", staff_thanks,
-                         feedback_view.staff_display(staff_thanks, lang),
-                         [t("weekly.say.thanks", lang, n=fmt_num(count, lang))])]
+            SectionTable("weekly.h.thanks", f"weekly_{name}_thanks", by_channel, by_channel,
+                         [t("weekly.say.thanks", lang, n=fmt_num(count, lang)) if count
+                          else t("weekly.say.no_thanks", lang)])]

@@ -16,6 +16,8 @@ explains is not touched: ``check_ledger`` names it. Writers hold a lock on ``rep
 
 ``editions`` lists a period's editions for the book; ``check_manifest`` says whether a manifest is
 the one the ledger names; ``adopt`` records periods published before the ledger existed.
+``publish_print`` adds a print (``goldbook pdf``) to a published period: the manifest lists it, and
+a new line names that manifest for the same edition, written the way the runner publishes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
+import time as clock
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,16 +34,17 @@ from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
 from ..base.config import parse_period
-from ..base.files import sha256_bytes, sha256_file, write_atomic
+from ..base.files import canonical_json, link_file, sha256_bytes, sha256_file, swap_dir, write_atomic
 from ..base.paths import get_paths
 from ..base.periods import PeriodError
-from .manifest import EDITIONS_DIR, MANIFEST_NAME
+from .manifest import EDITIONS_DIR, MANIFEST_NAME, PRINTS_DIR, PRINTS_KEY, print_hashes, read_manifest_file, with_prints
 
 LEDGER_NAME = "ledger.jsonl"
 PENDING_DIR = ".ledger-pending"
 KEYS = ("period", "edition", "manifest_sha256", "prev", "time", "reason", "changed_inputs", "superseded")
 ADOPTED = "recorded when the ledger was introduced"
 UNRECORDED = "first publication recorded (the files before it did not match their manifest)"
+PRINT_ADDED = "print added"
 # Every reason the runner records, and the short name the book shows it by (``book.edition.reason.<name>``
 # in the catalogue); the ledger keeps the English text so that it reads on its own.
 REASONS = {
@@ -55,7 +60,11 @@ REASONS = {
     "lock file changed, inputs unchanged": "lock",
     "run settings changed, inputs unchanged": "settings",
     "rerun, inputs unchanged": "rerun",
+    PRINT_ADDED: "print",
 }
+# What a staging folder of ``publish_print`` is called: the runner's pattern, which
+# ``base.files.clean_leftovers`` removes once its process is gone.
+STAGING = ".staging-{pid}-{ns}"
 
 
 class LedgerError(ValueError):
@@ -439,3 +448,82 @@ def adopt(root=None, accept=None) -> list[str]:
         said.insert(0, f"ledger: recorded {len(labels)} period(s) published before the ledger existed, "
                        f"each as its current edition: {shown}")
     return said
+
+
+# --- prints ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sealed:
+    """A print put into a published period by ``publish_print``."""
+
+    path: str              # relative to the root
+    sha256: str
+    edition: int
+    manifest_sha256: str
+    changed: bool          # False: the period already held these bytes, listed (nothing was written)
+
+
+def run_manifests(period: str, root=None) -> set[str]:
+    """The manifests the ledger names for the period's latest publication by a run: that run's own
+    and each one a print added to it since (the same outputs, other ``prints``)."""
+    mine = [e for e in read_ledger(root) if e.get("period") == period]
+    runs = [i for i, e in enumerate(mine) if e.get("reason") != PRINT_ADDED]
+    return {str(e.get("manifest_sha256")) for e in mine[runs[-1] if runs else 0:]}
+
+
+def run_manifest_sha256(manifest: Mapping) -> str:
+    """The sha256 of a manifest as the run wrote it, without the prints added since."""
+    return sha256_bytes(canonical_json(with_prints(manifest, {})))
+
+
+def publish_print(period: str, name: str, data: bytes, root=None, made_from: str | None = None) -> Sealed:
+    """Put the print ``data`` at ``reports/<period>/<name>`` (``name`` under ``print/``), list it in
+    the period's manifest (its ``prints``) and append a ledger line naming the new manifest for the
+    same edition (``PRINT_ADDED``).
+
+    Written as the runner publishes, holding ``locked``: the period folder is copied by hard links
+    into a staging folder, the print and the manifest are written there, the entry is written as
+    pending, the folder is swapped in, then the entry is appended. A killed process leaves the old
+    period or the new one, and ``reconcile`` appends or drops the pending entry. The other prints
+    the manifest lists stay when their files still match; any other file under ``print/`` goes.
+    Raises LedgerError, changing nothing, when the published manifest is not the one the ledger
+    names (or the ledger's last line is cut off), or, given ``made_from`` (``run_manifest_sha256``
+    of the manifest the print was made from), when the period was published again meanwhile.
+    """
+    paths = get_paths(root)
+    folder = paths.period_reports(period)
+    target = folder / MANIFEST_NAME
+    digest = sha256_bytes(data)
+    with locked(paths.root):
+        problem = cut_off(paths.root) or check_manifest(period, target, paths.root)
+        if problem:
+            raise LedgerError(f"{problem}; the print was not added (`goldbook verify {period} --published-only` "
+                              f"says what is wrong)")
+        manifest = read_manifest_file(target) or {}
+        if made_from is not None and run_manifest_sha256(manifest) != made_from:
+            raise LedgerError(f"{period} was published again while it was printed; the print was not added "
+                              f"(print it again)")
+        found = print_hashes(folder)
+        kept = {rel: sha for rel, sha in (manifest.get(PRINTS_KEY) or {}).items()
+                if rel != name and found.get(rel) == sha}
+        new = canonical_json(with_prints(manifest, {**kept, name: digest}))
+        edition = current_edition(period, paths.root)
+        shown = f"reports/{period}/{name}"
+        if new == target.read_bytes() and found == {**kept, name: digest}:
+            return Sealed(shown, digest, edition, sha256_file(target), False)
+        base = paths.reports / STAGING.format(pid=os.getpid(), ns=clock.time_ns())
+        staged = base / period
+        try:
+            shutil.copytree(folder, staged, copy_function=link_file, ignore=shutil.ignore_patterns(".*"))
+            for rel in found:
+                if rel not in kept:
+                    (staged / rel).unlink()
+            (staged / PRINTS_DIR).mkdir(exist_ok=True)
+            write_atomic(staged / name, data)        # a new file: the linked one is replaced, never edited
+            write_atomic(staged / MANIFEST_NAME, new)
+            entry = new_entry(period, edition, sha256_bytes(new), PRINT_ADDED)
+            write_pending(entry, paths.root)
+            swap_dir(staged, folder)
+            publish(entry, paths.root)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+    return Sealed(shown, digest, edition, sha256_bytes(new), True)

@@ -15,6 +15,9 @@ whose manifest is current.
 - ``published_periods`` and ``audit_summary`` list every period's manifest (the CLI, the book's
   Audit page). Earlier editions of a period (``reports/<period>/editions/<n>/``, see
   ``pipeline.ledger``) are not outputs of the current one: ``output_hashes`` leaves them out.
+- Prints (``reports/<period>/print/``, ``goldbook pdf``) are made from the built book after the
+  run: not outputs either, they are listed in the manifest's ``prints`` section (``print_hashes``,
+  ``with_prints``; ``ledger.publish_print`` re-seals the manifest) and a rerun drops them.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ from ..data import store
 
 MANIFEST_NAME = "manifest.json"
 EDITIONS_DIR = "editions"       # reports/<period>/editions/<n>/: earlier editions, not outputs
+# reports/<period>/print/<period>-<lang>.pdf: the printed book (``goldbook pdf``), made from the built
+# book after the run, so not an output a rebuild makes: listed in the manifest's ``prints`` section.
+PRINTS_DIR = "print"
+PRINTS_KEY = "prints"
 MANIFEST_FORMAT = 1
 LOCK_FILE = "uv.lock"
 KEY_PACKAGES = (
@@ -255,17 +262,58 @@ def output_hashes(outputs_dir: str | os.PathLike, roots: Sequence = ()) -> dict[
     """``{path relative to the period folder: sha256}`` of every output, sorted.
 
     Every file counts (executed notebooks, tables, figures …) except the manifest itself, hidden
-    files (staging leftovers, editor files) and earlier editions (``editions/``).
+    files (staging leftovers, editor files), earlier editions (``editions/``) and prints (``print/``,
+    see ``print_hashes``).
     """
     outputs_dir = Path(outputs_dir)
     found = {}
     for p in outputs_dir.rglob("*"):
         rel = p.relative_to(outputs_dir)
         if (not p.is_file() or rel.as_posix() == MANIFEST_NAME or any(s.startswith(".") for s in rel.parts)
-                or rel.parts[0] == EDITIONS_DIR):
+                or rel.parts[0] in (EDITIONS_DIR, PRINTS_DIR)):
             continue
         found[rel.as_posix()] = output_sha256(p, roots=[outputs_dir.parent.parent, *roots])
     return dict(sorted(found.items()))
+
+
+# --- prints -----------------------------------------------------------------------------
+def print_name(period: str, lang: str) -> str:
+    """Where the print of ``period`` in ``lang`` lives, relative to the period folder."""
+    return f"{PRINTS_DIR}/{period}-{lang}.pdf"
+
+
+def print_hashes(outputs_dir: str | os.PathLike) -> dict[str, str]:
+    """``{path relative to the period folder: sha256}`` of every file under its ``print/`` (hidden files
+    left out), byte for byte: what the manifest's ``prints`` section lists when nothing was changed."""
+    folder = Path(outputs_dir) / PRINTS_DIR
+    if not folder.is_dir():
+        return {}
+    found = {p.relative_to(outputs_dir).as_posix(): sha256_file(p) for p in folder.rglob("*")
+             if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)}
+    return dict(sorted(found.items()))
+
+
+def with_prints(manifest: Mapping, prints: Mapping[str, str]) -> dict:
+    """The manifest with its ``prints`` section set to ``prints`` (left out when empty, as a run writes it)."""
+    out = {k: v for k, v in manifest.items() if k != PRINTS_KEY}
+    if prints:
+        out[PRINTS_KEY] = dict(sorted(prints.items()))
+    return out
+
+
+def listed_print(period: str, lang: str, root=None) -> Path | None:
+    """The published print of ``period`` in ``lang`` when the period's manifest lists it with the
+    file's own sha256 (what the book may link to), else None."""
+    folder = get_paths(root).period_reports(period)
+    name = print_name(period, lang)
+    try:
+        recorded = (read_manifest_file(folder / MANIFEST_NAME) or {}).get(PRINTS_KEY) or {}
+    except ManifestError:
+        return None
+    path = folder / name
+    if not isinstance(recorded, Mapping) or not recorded.get(name) or not path.is_file():
+        return None
+    return path if sha256_file(path) == recorded[name] else None
 
 
 # --- the manifest -------------------------------------------------------------------------

@@ -46,6 +46,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -169,28 +170,95 @@ def latest_day_with_tickets(month: str, root: str | os.PathLike | None = None) -
 
 
 def all_periods(root: str | os.PathLike | None = None) -> list[str]:
-    """What ``run --all`` runs: every processed month, each year with a processed month, the
-    latest week (from the configured first day of the week) fully inside the processed months,
-    and the latest day with tickets.
+    """What ``run --all`` runs: every processed month, each year with a processed month, then the
+    archive of weekly and daily reports that config ``archive`` asks for (``archive_spans``):
+    by default every week of the latest quarter and every day with tickets of the latest month.
 
-    A week counts only when all its months are processed, so a week report never changes
-    when the next month arrives.
+    A week counts only when all its months are processed (and it ended by the last processed day),
+    so a week report never changes when the next month arrives; it belongs to the span holding its
+    middle day, the day that gives a week its year. Weeks come oldest first, then days.
     """
     months = processed_months(root)
     if not months:
         return []
     periods = list(months) + sorted({m[:4] for m in months})
-    have = set(months)
+    cfg = load_config(root)
+    weeks_span, days_span = archive_spans(cfg.raw)
     last = parse(months[-1]).last
-    week = week_of(last, load_config(root).week_starts)
+    if weeks_span == "latest":
+        weeks = _latest_complete_week(months, cfg.week_starts)
+    else:
+        weeks = [w for w in _weeks_in(_window(weeks_span, last, cfg.week_starts), cfg.week_starts)
+                 if set(w.months) <= set(months) and w.last <= last]
+    periods += [w.label for w in weeks]
+    if days_span == "latest":
+        day = latest_day_with_tickets(months[-1], root)
+        periods += [day] if day else []
+    else:
+        start, stop = _window(days_span, last, cfg.week_starts)
+        periods += [d for m in months if parse(m).last >= start and parse(m).start <= stop
+                    for d in ticket_days(m, root) if start.isoformat() <= d <= stop.isoformat()]
+    return periods
+
+
+ARCHIVE_SPANS = ("latest", "week", "month", "quarter", "year")
+ARCHIVE_DEFAULT = {"weeks": "quarter", "days": "month"}
+
+
+def archive_spans(raw: dict) -> tuple[str, str]:
+    """Config ``archive: {weeks: SPAN, days: SPAN}``: how far back ``run --all`` publishes weekly
+    and daily reports, a span (``ARCHIVE_SPANS``) ending with the latest processed month:
+    ``latest`` is the latest one only, ``week`` the week holding that month's last day,
+    ``month`` that month, ``quarter`` and ``year`` the quarter or year holding it."""
+    given = raw.get("archive") or {}
+    spans = []
+    for key in ("weeks", "days"):
+        span = str(given.get(key, ARCHIVE_DEFAULT[key]))
+        if span not in ARCHIVE_SPANS:
+            raise RunError(f"config/entity.yaml: archive.{key} is {span!r}; use one of {', '.join(ARCHIVE_SPANS)}")
+        spans.append(span)
+    return spans[0], spans[1]
+
+
+def _window(span: str, last: date, week_starts: str) -> tuple[date, date]:
+    """The first day of ``span`` (``week``, ``month``, ``quarter`` or ``year``) holding the day
+    ``last``, and ``last`` itself (a week: its own last day)."""
+    if span == "week":
+        week = week_of(last, week_starts)
+        return week.start, week.last
+    if span == "month":
+        first = last.replace(day=1)
+    elif span == "quarter":
+        first = last.replace(month=(last.month - 1) // 3 * 3 + 1, day=1)
+    else:
+        first = last.replace(month=1, day=1)
+    return first, last
+
+
+def _weeks_in(window: tuple[date, date], week_starts: str) -> list[Period]:
+    """The weeks whose middle day falls in ``window``, oldest first."""
+    first, last = window
+    weeks, week = [], week_of(first - timedelta(days=3), week_starts)
+    while week.start <= last:
+        if first <= week.start + timedelta(days=3) <= last:
+            weeks.append(week)
+        week = week_of(week.start + timedelta(days=7), week_starts)
+    return weeks
+
+
+def _latest_complete_week(months: list[str], week_starts: str) -> list[Period]:
+    """The latest week wholly inside the processed ``months`` and ended by their last day; [] if none."""
+    have, last = set(months), parse(months[-1]).last
+    week = week_of(last, week_starts)
     while (not set(week.months) <= have or week.last > last) and week.start >= parse(months[0]).start:
         week = week.previous()
-    if set(week.months) <= have and week.last <= last:
-        periods.append(week.label)
-    day = latest_day_with_tickets(months[-1], root)
-    if day:
-        periods.append(day)
-    return periods
+    return [week] if set(week.months) <= have and week.last <= last else []
+
+
+def ticket_days(month: str, root: str | os.PathLike | None = None) -> list[str]:
+    """The calendar days of ``month`` with at least one ticket (``YYYY-MM-DD``), in order."""
+    tickets = store.load("tickets", parse(month), root=get_paths(root).root, since=month, columns=["created_at"])
+    return sorted({f"{d:%Y-%m-%d}" for d in tickets["created_at"] if f"{d:%Y-%m}" == month})
 
 
 def _check_data(period: Period, months: set[str]) -> None:
@@ -223,7 +291,7 @@ def run_period(period: str, root: str | os.PathLike | None = None, langs: Sequen
 def run_all(root: str | os.PathLike | None = None, langs: Sequence[str] = LANGS, jobs: int = 2,
             force: bool = False, notebooks_dir: str | os.PathLike | None = None,
             progress: Callable[[str], None] = _say) -> list[RunResult]:
-    """Run every period of ``all_periods`` (months, years, latest week, latest day)."""
+    """Run every period of ``all_periods`` (months, years, the archive's weeks and days)."""
     for line in settle(root, adopt=False):  # a swap cut in the store would hide a month from all_periods
         progress(line)
     periods = all_periods(root)

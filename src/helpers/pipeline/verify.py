@@ -7,7 +7,9 @@ period's notebooks with the runner (``rebuild``) and compares every output with 
 It also checks the files published in ``reports/<period>/`` against the manifest
 (``check_published``: an edited, deleted or added published file is named) and the manifest
 against the ledger (``pipeline.ledger``: the chain holds and the manifest is the one the ledger
-names for the period); ``verify_published`` does only that, without rebuilding.
+names for the period); ``verify_published`` does only that, without rebuilding. Prints
+(``reports/<period>/print/``, ``goldbook pdf``) are made from the built book, not by the run: the
+published check compares them with the manifest's ``prints``, and the rebuild leaves them out.
 
 ``edition=N`` checks an earlier edition (``reports/<period>/editions/<n>/``) against its own
 manifest, rebuilt from its own inputs: a raw file corrected since is replaced in the rebuild by
@@ -36,12 +38,14 @@ from . import ledger, runner
 from .manifest import (
     LOCK_FILE,
     MANIFEST_NAME,
+    PRINTS_KEY,
     code_hash,
     config_hashes,
     git_state,
     lock_hash,
     output_hashes,
     period_inputs,
+    print_hashes,
     read_manifest,
     read_manifest_file,
     short_digest,
@@ -468,18 +472,19 @@ def _rebuild_progress(line: str) -> None:
 
 def check_published(period: str, manifest: Mapping, root=None, folder=None) -> PublishedCheck:
     """The files in ``reports/<period>/`` (or ``folder``, an earlier edition's) under ``root``
-    against ``manifest``'s ``outputs``.
+    against ``manifest``'s ``outputs`` and ``prints``.
 
     Each file is hashed exactly as the manifest was written (``output_hashes`` with the root as
     ``build_manifest`` passes it: notebooks normalised, every other file byte for byte; the
-    manifest, hidden files and ``editions/`` left out), so a file is ``edited`` only if its
-    recorded sha256 differs. A period without the folder has every recorded output ``missing``.
+    manifest, hidden files and ``editions/`` left out; prints byte for byte, ``print_hashes``), so a
+    file is ``edited`` only if its recorded sha256 differs. A period without the folder has every
+    recorded output ``missing``.
     """
     paths = get_paths(root)
     check = PublishedCheck(period=period)
-    recorded = manifest.get("outputs", {})
+    recorded = {**manifest.get("outputs", {}), **(manifest.get(PRINTS_KEY) or {})}
     folder = Path(folder) if folder is not None else paths.period_reports(period)
-    published = output_hashes(folder, roots=[paths.root]) if folder.is_dir() else {}
+    published = {**output_hashes(folder, roots=[paths.root]), **print_hashes(folder)} if folder.is_dir() else {}
     check.matching, check.edited, check.missing, check.extra = compare_outputs(recorded, published)
     return check
 
@@ -595,6 +600,10 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
         result.notes.append(f"no reports/{label}/ here: the published files were not checked")
 
     recorded_outputs: dict = manifest.get("outputs", {})
+    prints = sorted(manifest.get(PRINTS_KEY) or {})
+    if prints:   # the rebuild makes no print: they are checked with the published files only
+        result.notes.append(f"{len(prints)} print(s) ({', '.join(prints)}) are made from the built book "
+                            f"(`goldbook pdf`), not rebuilt: checked against the manifest with the published files")
     git_now = git_state()
     code_now = code_hash()
     result.code = {

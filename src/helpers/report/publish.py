@@ -4,13 +4,20 @@ A notebook makes one ``Report`` and calls it: ``heading`` and ``say`` print cata
 ``table`` displays a frame (escaped, stable ids, names instead of ids) and writes the same rows
 as CSV under ``reports/<period>/tables/``, ``figure`` displays a figure as deterministic SVG and
 writes it under ``reports/<period>/figures/<lang>/``.
+
+What a reader sees of a table is kept short (issue 15): a table with no rows is one catalogue
+sentence instead of a header, a table longer than ``COLLAPSE_ROWS`` is folded into a closed
+``<details>`` block (not printed; the CSV has every row), and a missing value or a number that
+could not be computed ("nan", "None", "inf" …) is shown as an en dash.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from html import escape as html_escape
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, SVG, Markdown, display
 
@@ -22,7 +29,7 @@ from ..base.paths import get_paths
 from ..base.periods import Period
 from ..data import store
 
-__all__ = ["ID_COLUMNS", "Report", "table_csv"]
+__all__ = ["COLLAPSE_ROWS", "ID_COLUMNS", "Report", "reader_cell", "table_csv"]
 
 # Columns whose ids are shown with the configured names; CSV keeps the ids.
 ID_COLUMNS = {
@@ -33,8 +40,29 @@ ID_COLUMNS = {
     "owner": "departments",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+# A reader's table longer than this is collapsed (a closed <details>): leadership reads the page and
+# prints it; the analyst has every row in the CSV. Report.table(collapse_rows=...) overrides it.
+COLLAPSE_ROWS = 15
+# What a cell shows for a missing value or a number that could not be computed.
+MISSING = "–"
+# A formatted cell that is only a missing or impossible number, perhaps signed and with a unit
+# ("nan", "+nan%", "-inf pp", "None", "NaT", "<NA>"): a reader sees MISSING instead.
+_NOT_A_VALUE_RE = re.compile(
+    r"^\s*[+\-\u2212]?\s*(nan|inf|infinity|none|nat|<na>|null)\s*(%|pp|s|min|h|نقطة|ث|د|س)?\s*$", re.IGNORECASE)
 # The table whose "not provided" sentence stands for another's (feedback_updates goes with feedback).
 _SENTENCE_OF = {"feedback_updates": "feedback"}
+
+
+def reader_cell(value):
+    """A table cell as a reader may see it: missing values, infinities and formatted non-numbers
+    ("nan", "+nan%", "None", "NaT" …) become ``MISSING``; anything else is left as it is."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return MISSING
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return MISSING
+    if isinstance(value, str) and _NOT_A_VALUE_RE.match(value):
+        return MISSING
+    return value
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:
@@ -52,6 +80,8 @@ class Report:
         self.cfg = load_config(self.paths.root)
         self.notebook = notebook
         plots.apply_style()
+        plots.use_colours(self.cfg)     # one colour per channel and centre in every chart
+        messages.use_units(self.cfg)    # one unit per duration measure
 
     # --- text ----------------------------------------------------------------------------
     def t(self, key: str, **values) -> str:
@@ -142,28 +172,58 @@ class Report:
         return shown
 
     def table(self, frame: pd.DataFrame, name: str, *, formats: dict | None = None,
-              shown: pd.DataFrame | None = None, write: bool = True) -> None:
+              shown: pd.DataFrame | None = None, write: bool = True, empty: str | None = None,
+              collapse_rows: int = COLLAPSE_ROWS, show: bool = True) -> None:
         """Write ``frame`` to ``tables/<name>.csv`` and display it escaped, with a stable id.
 
         ``shown`` is an alternative frame for readers (e.g. figures already formatted by a
         helper); ``formats`` maps a column id to a callable ``value -> str`` (e.g. a share as a %).
+        The CSV is written whatever the reader sees. With no rows to show, the reader gets one
+        sentence instead of a bare header (``empty_sentence``; ``empty=""``: none, when the
+        notebook's own sentence already says there is nothing); with more than ``collapse_rows``
+        rows, the table comes folded in a closed ``<details>`` whose summary says how many rows.
+        ``show=False`` writes the CSV only: an analyst's table that a chart or tile already shows.
         """
         if not _NAME_RE.match(name):
             raise ValueError(f"table name {name!r}: use lower-case letters, digits, '_' and '-'")
         if write:
             write_atomic(self.paths.period_reports(self.period.label) / "tables" / f"{name}.csv", table_csv(frame))
+        if not show:
+            return
         shown = (frame if shown is None else shown).copy()
+        if shown.empty:
+            if empty != "":       # "": the notebook's own sentence already says there is none
+                display(Markdown(self.empty_sentence(name, empty)))
+            return
         for column, fmt in (formats or {}).items():
             if column in shown.columns:
                 shown[column] = [fmt(v) for v in shown[column]]
         shown = self.labelled(shown)
+        display(HTML(self.table_html(shown, name, collapse_rows)))
+
+    def empty_sentence(self, name: str, empty: str | None = None) -> str:
+        """The sentence shown for table ``name`` when it has no rows: the catalogue key ``empty``
+        when given, else ``table.empty.<name>`` when the catalogue has it, else ``table.empty``
+        ("Nothing to list this month.", in the period's kind)."""
+        key = empty or (f"table.empty.{name}" if messages.has(f"table.empty.{name}") else "table.empty")
+        return self.t(key, when=self.t(f"data.when.{self.period.kind}"))
+
+    def table_html(self, shown: pd.DataFrame, name: str, collapse_rows: int = COLLAPSE_ROWS) -> str:
+        """The reader's frame (already labelled) as escaped HTML, every cell through ``reader_cell``,
+        folded in a closed ``<details>`` when it has more than ``collapse_rows`` rows."""
+        cells = shown.astype(object).map(reader_cell) if len(shown.columns) else shown
         styler = (
-            shown.style.set_uuid(name.replace("-", "_"))
+            cells.style.set_uuid(name.replace("-", "_"))
             .hide(axis="index")
-            .format(escape="html", na_rep="–", precision=1)
+            .format(lambda v: messages.fmt_cell(v, self.lang), escape="html", na_rep=MISSING)
             .set_table_attributes('class="goldbook-table"')
         )
-        display(HTML(styler.to_html()))
+        html = styler.to_html()
+        if len(shown) <= collapse_rows:
+            return html
+        summary = html_escape(self.t("table.collapsed", n=messages.fmt_num(len(shown), self.lang)))
+        return (f'<details class="goldbook-collapsed"><summary>{summary}</summary>\n'
+                f"{html}</details>")
 
     def sections(self, sections, heading: str, level: int = 3) -> None:
         """Display computed per-centre sections (e.g. ``satisfaction_view.CentreWeek``): for each, the
@@ -176,7 +236,8 @@ class Report:
             for part in section.tables:
                 self.heading(part.heading, level=level + 1)
                 self.lines(part.note)
-                self.table(part.frame, part.name, shown=part.shown)
+                # a table's note says what an empty table would ("no comments this week")
+                self.table(part.frame, part.name, shown=part.shown, empty="" if part.note else None)
             for fig, name in getattr(section, "figures", ()):
                 self.figure(fig, name)
 
