@@ -29,6 +29,11 @@ from helpers.base.paths import CODE_ROOT
 MISSING_VALUES = [None, float("nan"), np.nan, pd.NA, pd.NaT, float("inf"), -float("inf")]
 
 
+def ltr(text: str, lang: str) -> str:
+    """A signed number as Arabic text holds it: a left-to-right isolate, so it reads "-3", not "3-"."""
+    return f"\u2066{text}\u2069" if lang == "ar" else text
+
+
 @pytest.fixture(autouse=True)
 def shipped_units():
     """Each test starts from the shipped configuration's units (a test may register others)."""
@@ -53,21 +58,21 @@ def test_counts_have_thousands_separators_in_both_languages(lang):
     assert fmt_num(999.5, lang) == "1,000"             # half rounds away from zero
     assert fmt_num(0.5, lang) == "1"
     assert fmt_num(2.5, lang) == "3"                   # not banker's rounding (Python's round gives 2)
-    assert fmt_num(-2.5, lang) == "-3"
+    assert fmt_num(-2.5, lang) == ltr("-3", lang)
     assert fmt_num(-0.4, lang) == "0"                  # no "-0"
     assert fmt_num(0, lang) == "0"
-    assert fmt_num(-1234.56, lang, 1) == "-1,234.6"
+    assert fmt_num(-1234.56, lang, 1) == ltr("-1,234.6", lang)
     assert fmt_num(0.125, lang, 2) == "0.13"           # Python's f"{0.125:.2f}" gives 0.12
     assert fmt_num(1234.5, lang, 2) == "1,234.50"
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_signed_changes(lang):
-    assert fmt_signed(2939.0, lang) == "+2,939"
-    assert fmt_signed(-1500, lang) == "-1,500"
-    assert fmt_signed(0, lang) == "+0"
-    assert fmt_signed(-0.04, lang, 1) == "+0.0"        # rounds to nothing: no "-0.0"
-    assert fmt_signed(1.25, lang, 1) == "+1.3"
+    assert fmt_signed(2939.0, lang) == ltr("+2,939", lang)
+    assert fmt_signed(-1500, lang) == ltr("-1,500", lang)
+    assert fmt_signed(0, lang) == ltr("+0", lang)
+    assert fmt_signed(-0.04, lang, 1) == ltr("+0.0", lang)        # rounds to nothing: no "-0.0"
+    assert fmt_signed(1.25, lang, 1) == ltr("+1.3", lang)
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
@@ -80,21 +85,21 @@ def test_percentages(lang):
     assert fmt_pct(0.00049, lang) == "0.0%"
     assert fmt_pct(0.00051, lang, 1) == "0.1%"
     assert fmt_pct(0.99951, lang) == "100.0%"
-    assert fmt_pct(-0.05, lang) == "-5.0%"
+    assert fmt_pct(-0.05, lang) == ltr("-5.0%", lang)
     assert fmt_pct(12.345, lang) == "1,234.5%"         # a share above 1 still gets its separator
     # a relative change is signed
-    assert fmt_change(0.12, lang) == "+12%"
-    assert fmt_change(-0.034, lang) == "-3%"
-    assert fmt_change(0.0004, lang) == "+0%"
-    assert fmt_change(-0.0004, lang, 1) == "+0.0%"
-    assert fmt_change(0.125, lang, 1) == "+12.5%"
+    assert fmt_change(0.12, lang) == ltr("+12%", lang)
+    assert fmt_change(-0.034, lang) == ltr("-3%", lang)
+    assert fmt_change(0.0004, lang) == ltr("+0%", lang)
+    assert fmt_change(-0.0004, lang, 1) == ltr("+0.0%", lang)
+    assert fmt_change(0.125, lang, 1) == ltr("+12.5%", lang)
 
 
 def test_percentage_points_in_each_language():
     assert fmt_pp(0.021, "en") == "+2.1 pp"
-    assert fmt_pp(0.021, "ar") == "+2.1 نقطة مئوية"
+    assert fmt_pp(0.021, "ar") == "\u2066+2.1\u2069 نقطة مئوية"      # the sign stays before the digits
     assert fmt_pp(-0.005, "en") == "-0.5 pp"
-    assert fmt_pp(-0.005, "ar") == "-0.5 نقطة مئوية"
+    assert fmt_pp(-0.005, "ar") == "\u2066-0.5\u2069 نقطة مئوية"
     assert fmt_pp(0, "en") == "+0.0 pp"
     assert fmt_pp(-0.00001, "en") == "+0.0 pp"         # a change that rounds away has no sign of its own
     assert fmt_pp(0.1, "en", 0) == "+10 pp"
@@ -122,7 +127,7 @@ def test_table_cells(lang):
     assert fmt_cell(np.int64(6703), lang) == "6,703"
     assert fmt_cell(6703.0, lang) == "6,703"
     assert fmt_cell(0.25, lang) == "0.3"
-    assert fmt_cell(-12.04, lang) == "-12.0"
+    assert fmt_cell(-12.04, lang) == ltr("-12.0", lang)
     assert fmt_cell("Seef Mall", lang) == "Seef Mall"
     assert fmt_cell("12,5", lang) == "12,5"           # text already formatted is left as it is
     assert fmt_cell(True, lang) == "True"

@@ -189,8 +189,8 @@ def test_headline_display_by_hand_in_both_languages(december):
          "0.223", "within normal variation", "0.003", "statistically significant"],
     ]
     ar = headline_view.headline_display(frame, "ar")
-    assert ar.values.tolist()[0][:4] == ["المعاملات", "1,200", "1,000", "+200"]
-    assert ar.values.tolist()[2][3] == "+2.0 نقطة مئوية"
+    assert ar.values.tolist()[0][:4] == ["المعاملات", "1,200", "1,000", "\u2066+200\u2069"]   # the sign before the digits
+    assert ar.values.tolist()[2][3] == "\u2066+2.0\u2069 نقطة مئوية"
     assert ar.values.tolist()[2][9] == "ضمن التباين الطبيعي"
 
 

@@ -330,7 +330,7 @@ def test_formats_for_tables():
     assert view.format_effect("share_difference", 0.061, "en") == "+6.1 pp"
     assert view.format_effect("rate_ratio", 0.62, "en") == "-38.0%"
     assert view.format_interval("share_difference", 0.042, 0.08, "en") == "+4.2 to +8.0"
-    assert view.format_interval("rate_ratio", 0.6, 0.64, "ar") == "من -40.0 إلى -36.0"
+    assert view.format_interval("rate_ratio", 0.6, 0.64, "ar") == "من \u2066-40.0\u2069 إلى \u2066-36.0\u2069"
     assert view.format_effect("share_difference", math.nan, "en") == "–"
 
 

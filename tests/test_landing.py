@@ -292,4 +292,4 @@ def test_the_team_view_follows_the_tiles_on_each_landing_page(tmp_path, computed
     assert en.index('class="gb-headline"') < en.index("## Team morale by centre: December 2024") < \
         en.index("## Monthly chapters")
     assert "| Seef Mall | 88.7% | +1.3 pp | 3.7 | steady |" in en
-    assert "| مجمع السيف | 88.7% | +1.3 نقطة مئوية | 3.7 | مستقرة |" in ar
+    assert "| مجمع السيف | 88.7% | \u2066+1.3\u2069 نقطة مئوية | 3.7 | مستقرة |" in ar

@@ -60,7 +60,7 @@ def test_render_markdown_substitutes_keys_and_period():
 def test_formats_by_hand():
     assert messages.fmt_pct(0.8534, "en") == "85.3%"
     assert messages.fmt_pp(0.021, "en") == "+2.1 pp"
-    assert messages.fmt_pp(-0.005, "ar") == "-0.5 نقطة مئوية"
+    assert messages.fmt_pp(-0.005, "ar") == "\u2066-0.5\u2069 نقطة مئوية"
     assert messages.fmt_num(1234.4, "en") == "1,234"
     assert messages.fmt_duration(45, "en", "seconds") == "45 s"      # one unit per measure (test_formats)
     assert messages.fmt_duration(750, "en") == "12.5 min"

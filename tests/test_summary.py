@@ -377,7 +377,7 @@ def test_recognition_summary(lang):
     out = view.recognition_summary(review, lang, names)
     assert 3 <= len(out) <= 6
     w = {"en": ("rose at Seef Mall (+1.3 pp)", "fell at Bait Al Tijjar (-1.0 pp)", "under strain at Virtual"),
-         "ar": ("ارتفع في Seef Mall (+1.3 نقطة مئوية)", "انخفض في Bait Al Tijjar (-1.0 نقطة مئوية)",
+         "ar": ("ارتفع في Seef Mall (\u2066+1.3\u2069 نقطة مئوية)", "انخفض في Bait Al Tijjar (\u2066-1.0\u2069 نقطة مئوية)",
                 "تحت الضغط في Virtual")}[lang]
     text = " ".join(out)
     assert w[0] in text and w[1] in text and w[2] in text

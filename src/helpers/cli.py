@@ -359,7 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Run every notebook serving the period, in English and Arabic, and publish "
                                     "the executed notebooks, tables, figures and manifest only if all succeed. "
                                     "Periods whose inputs, config and code are unchanged are skipped. --all: "
-                                    "every processed month, each year, the latest complete week and the latest day.")
+                                    "every processed month, each year, and the archive span of weeks and days "
+                                    "(config archive:, by default every complete week of the latest quarter and "
+                                    "every working day of the latest month).")
     _period_or_all(p, "period to run")
     p.add_argument("--lang", choices=LANGS, help="one language only (default both)")
     p.add_argument("--force", action="store_true", help="run even if nothing changed")

@@ -96,39 +96,51 @@ def _rounded(x, digits: int) -> float:
     return math.copysign(value, float(x)) + 0.0 if value else 0.0
 
 
+# Left-to-right isolate: a signed number inside right-to-left text keeps its sign before its digits.
+LRI, PDI = "\u2066", "\u2069"
+
+
+def _signed_text(number: str, lang: str) -> str:
+    """A formatted number as it goes into ``lang``'s text: in a right-to-left language a signed one
+    (``-0.1``, ``+2``) is a left-to-right isolate, else the bidi algorithm shows ``0.1-``."""
+    if DIRECTION.get(lang) == "rtl" and number[:1] in "+-":
+        return f"{LRI}{number}{PDI}"
+    return number
+
+
 def fmt_num(x, lang: str, digits: int = 0) -> str:
     """``1,234`` (``digits`` decimals, thousands separated); ``–`` for a missing value."""
     if _missing(x):
         return MISSING
-    return f"{_rounded(x, digits):,.{digits}f}"
+    return _signed_text(f"{_rounded(x, digits):,.{digits}f}", lang)
 
 
 def fmt_signed(x, lang: str, digits: int = 0) -> str:
     """A change in a count or score, always signed: ``+1,234``, ``-0.5``, ``+0`` for none."""
     if _missing(x):
         return MISSING
-    return f"{_rounded(x, digits):+,.{digits}f}"
+    return _signed_text(f"{_rounded(x, digits):+,.{digits}f}", lang)
 
 
 def fmt_pct(share, lang: str, digits: int = 1) -> str:
     """A share (0–1) as a percentage: ``85.3%``."""
     if _missing(share):
         return MISSING
-    return f"{_rounded(100 * float(share), digits):,.{digits}f}%"
+    return _signed_text(f"{_rounded(100 * float(share), digits):,.{digits}f}%", lang)
 
 
 def fmt_change(ratio, lang: str, digits: int = 0) -> str:
     """A relative change (0.12 = 12% more) as a signed percentage: ``+12%``, ``-3%``."""
     if _missing(ratio):
         return MISSING
-    return f"{_rounded(100 * float(ratio), digits):+,.{digits}f}%"
+    return _signed_text(f"{_rounded(100 * float(ratio), digits):+,.{digits}f}%", lang)
 
 
 def fmt_pp(delta_share, lang: str, digits: int = 1) -> str:
     """A change in a share as signed percentage points: ``+2.1 pp`` / ``+2.1 نقطة مئوية``."""
     if _missing(delta_share):
         return MISSING
-    return t("unit.pp", lang, value=f"{_rounded(100 * float(delta_share), digits):+,.{digits}f}")
+    return t("unit.pp", lang, value=_signed_text(f"{_rounded(100 * float(delta_share), digits):+,.{digits}f}", lang))
 
 
 def fmt_p(p, lang: str, cell: bool = False) -> str:

@@ -15,13 +15,12 @@ from html import escape
 
 import pandas as pd
 
-from ..base.messages import DIRECTION, fmt_duration, fmt_num, fmt_pct, fmt_pp, has, t
+from ..base.messages import DIRECTION, LRI, PDI, fmt_duration, fmt_num, fmt_pct, fmt_pp, has, t
 from .landing import HIGHER_IS_BETTER, MEASURES, READINESS, SCOPE_ALL, SHARES, movements
 
 STATUS_MARK = {"on": "✓", "near": "≈", "off": "✗"}
-# Unicode left-to-right isolate: a signed number or a percentage inside an Arabic sentence keeps its
-# sign and its "%" where a reader expects them (else the bidi algorithm shows "-1.2" as "1.2-").
-LRI, PDI = "\u2066", "\u2069"
+# A signed number or a percentage inside an Arabic sentence is a left-to-right isolate (LRI … PDI):
+# it keeps its sign and its "%" where a reader expects them (else the bidi algorithm shows "1.2-").
 _NUMBER = re.compile(r"[+\-±]?\d[\d,]*(?:\.\d+)?%?")
 ARROW = {"up": "▲", "down": "▼"}
 
@@ -73,7 +72,10 @@ def iso(text: str, lang: str) -> str:
     """``text`` (a number as formatted, perhaps with its unit) with each signed number or
     percentage isolated left to right on a right-to-left page, so that the unit still follows it
     in reading order; as it is on a left-to-right page."""
-    return _NUMBER.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", text) if DIRECTION.get(lang) == "rtl" else text
+    if DIRECTION.get(lang) != "rtl":
+        return text
+    bare = text.replace(LRI, "").replace(PDI, "")          # the formatters isolate signed numbers already
+    return _NUMBER.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", bare)
 
 
 def measure_name(measure: str, lang: str) -> str:
