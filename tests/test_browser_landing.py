@@ -13,8 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api
 
 pytestmark = [pytest.mark.e2e]
 

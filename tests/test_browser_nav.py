@@ -5,19 +5,27 @@ and day."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
 from helpers.book.sphinx_ext import language
 from helpers.pipeline import runner
 
 pytestmark = pytest.mark.e2e
 
-playwright = pytest.importorskip("playwright.sync_api")
 
-SHOTS = Path(__file__).resolve().parent.parent / "_build" / "screenshots"
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the screenshots go: the folder ``GOLDBOOK_SHOTS`` names (to be looked at), else a temporary one."""
+    folder = os.environ.get("GOLDBOOK_SHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("shots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +59,7 @@ def follow_language_link(page, html: Path, doc: str) -> str:
     return docname(html, page.url)
 
 
-def test_language_link_lands_on_the_same_page_in_the_other_language(demo_book, page):
+def test_language_link_lands_on_the_same_page_in_the_other_language(demo_book, page, shots):
     html = demo_book / "_build" / "html"
     month = runner.processed_months(demo_book)[-1]
     chapter = sorted((html / "reports" / month / "en").glob("*.html"))[1].stem   # the second chapter
@@ -60,8 +68,7 @@ def test_language_link_lands_on_the_same_page_in_the_other_language(demo_book, p
     assert there == f"reports/{month}/ar/{chapter}"
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.locator("article .goldbook-lang-switch a").inner_text().strip() == "English"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "nav_chapter_ar.png"))
+    page.screenshot(path=str(shots / "nav_chapter_ar.png"))
     assert follow_language_link(page, html, there) == f"reports/{month}/en/{chapter}"
     # an Arabic generated page (the weekly archive) and the Arabic week it lists first
     assert follow_language_link(page, html, "ar/weekly") == "en/weekly"
@@ -72,7 +79,7 @@ def test_language_link_lands_on_the_same_page_in_the_other_language(demo_book, p
         f"reports/{latest_week}/en/20_weekly"
 
 
-def test_previous_and_next_of_arabic_pages_are_arabic(demo_book, page):
+def test_previous_and_next_of_arabic_pages_are_arabic(demo_book, page, shots):
     html = demo_book / "_build" / "html"
     checked = 0
     for doc in ("ar/months", "ar/weekly", "ar/daily", "ar/methods", "ar/audit"):
@@ -87,7 +94,7 @@ def test_previous_and_next_of_arabic_pages_are_arabic(demo_book, page):
     # the months page's previous page is no longer the English Audit page
     page.goto((html / "ar/months.html").as_uri())
     assert "Audit" not in page.locator("footer .prev-next-area").inner_text()
-    page.screenshot(path=str(SHOTS / "nav_months_ar.png"))
+    page.screenshot(path=str(shots / "nav_months_ar.png"))
 
 
 def test_arabic_headings_have_readable_anchors(demo_book, page):
@@ -104,7 +111,7 @@ def test_arabic_headings_have_readable_anchors(demo_book, page):
     assert page.evaluate(f"document.getElementById({first!r}).getBoundingClientRect().top") < 768
 
 
-def test_the_archive_lists_every_published_week_and_day(demo_book, page):
+def test_the_archive_lists_every_published_week_and_day(demo_book, page, shots):
     html = demo_book / "_build" / "html"
     periods = runner.all_periods(demo_book)
     weeks = [p for p in periods if "-W" in p]
@@ -120,4 +127,4 @@ def test_the_archive_lists_every_published_week_and_day(demo_book, page):
             # grouped by month, newest first: one heading per month
             assert page.locator("article section section h2").count() >= 1
     page.goto((html / "ar" / "daily.html").as_uri())
-    page.screenshot(path=str(SHOTS / "nav_daily_archive_ar.png"), full_page=True)
+    page.screenshot(path=str(shots / "nav_daily_archive_ar.png"), full_page=True)
