@@ -56,6 +56,8 @@ def test_volumes_and_their_change_on_the_compared_months_only():
     assert channels.loc["phone", "transactions"] == 0 and channels.loc["phone", "change_year"] == pytest.approx(-1)
     assert math.isnan(channels.loc["whatsapp", "transactions_last_year"])           # new: nothing to compare
     assert math.isnan(channels.loc["whatsapp", "change_year"])
+    # like with like: the February set beside February a year before (the chart's and table's bars)
+    assert channels.loc["walk_in", "transactions_compared"] == 90 and channels.loc["walk_in", "transactions_last_year"] == 60
     alone = annual.volumes_by(BY_CHANNEL, ALONE, "channel_id")
     assert alone["change_year"].isna().all() and alone["transactions_last_year"].isna().all()
 
@@ -160,6 +162,13 @@ def test_service_level_and_mean_wait_per_channel_against_last_year():
     service = annual.service_monthly(monthly, sc, 0.8)
     assert list(service["service_level"]) == pytest.approx([2 / 3])           # 300 and 10 s met, 1,200 s not
     assert list(service["service_level_last_year"]) == pytest.approx([1.0]) and list(service["target"]) == [0.8]
+    # a year only partly matched a year before (2024-02 has no twin): no per-channel last year at all,
+    # rather than a whole year against one month
+    partly = annual.service_by_channel(tickets([("walk_in", "2024-02-07 08:00", 60), *[
+        ("walk_in", "2024-01-07 08:00", 300), ("walk_in", "2023-01-09 08:00", 600)]]), ST,
+        annual.scope(YEAR, ["2023-01", "2024-01", "2024-02"])).set_index("channel_id")
+    assert partly.loc["walk_in", "wait_mean"] == pytest.approx(180.0)
+    assert math.isnan(partly.loc["walk_in", "wait_mean_last_year"])
     waits = annual.waits_monthly(annual.monthly_kpis(t, ST, ["channel_id"]), sc, ["walk_in"])
     assert waits.to_dict("records") == [{"channel_id": "walk_in", "month": "2024-01", "wait_mean": 750.0,
                                          "wait_mean_last_year": 600.0}]

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from helpers.base.config import load_config
+from helpers.base.config import ConfigError, load_config
 from helpers.base.paths import CODE_ROOT, get_paths
 from helpers.base.periods import parse
 from helpers.book import landing as book_landing
@@ -138,6 +138,11 @@ def test_readiness_tiles_class_points_and_target():
                                "virtual": [{"class": "platinum", "min_score": 95}, {"class": "gold", "min_score": 90}]})
     assert landing.readiness_targets(r) == {("A", "readiness"): 90.0, ("V", "readiness"): 95.0}
     assert landing.readiness_targets(r, {"virtual": "gold"})[("V", "readiness")] == 90.0
+    # the highest class whatever the order of the bands, and a class the kind does not have is refused
+    r_low_first = SimpleNamespace(centres=("A",), kinds={"A": "walk_in"}, bands={"walk_in": r.bands["walk_in"][::-1]})
+    assert landing.readiness_targets(r_low_first) == {("A", "readiness"): 90.0}
+    with pytest.raises(ConfigError, match="no class 'platinum'"):
+        landing.readiness_targets(r, {"walk_in": "platinum"})
     tile = landing.tiles(trend, "2024-12", landing.readiness_targets(r), NEAR, standing).iloc[0]
     assert (tile["value"], tile["previous"], tile["change"], tile["status"]) == (88.0, 80.0, 8.0, "near")
     assert (tile["classification"], tile["next_class"], tile["points_to_next"]) == ("silver", "gold", 2.0)
@@ -293,3 +298,13 @@ def test_the_team_view_follows_the_tiles_on_each_landing_page(tmp_path, computed
         en.index("## Monthly chapters")
     assert "| Seef Mall | 88.7% | +1.3 pp | 3.7 | steady |" in en
     assert "| مجمع السيف | 88.7% | \u2066+1.3\u2069 نقطة مئوية | 3.7 | مستقرة |" in ar
+
+
+def test_a_change_that_rounds_away_has_no_arrow_in_the_centres_table():
+    row = {"measure": "wait_walk_in", "value": 560.0, "change": -2.0, "status": "no_target"}   # -2 s: "±0.0 min"
+    cell = landing_view._cell(row, "en")
+    assert "▲" not in cell and "▼" not in cell and "min<br>" not in cell and "9.3 min" in cell   # no change line
+    moved = landing_view._cell(dict(row, change=-30.0), "en")                          # -0.5 min: shown, down
+    assert "▼" in moved and "-0.5 min" in moved
+    assert landing_view.fmt_change("complaints_per_1000", 0.001, "en") == "+0.00"
+    assert landing_view.fmt_change("readiness", -4.25, "en") == "-4.3 points"

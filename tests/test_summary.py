@@ -418,6 +418,9 @@ def test_initiatives_summary():
     ]
     ar = view.initiatives_summary(found, "ar")
     assert len(ar) == 6 and "م-Portal" in ar[1] and all(clean(s) for s in ar)
+    # an initiative's name comes from the registry (data): it is text, never markup
+    odd = view.initiatives_summary(SimpleNamespace(initiatives=[1], estimates=[estimate("achieved", ["<b>x</b>"])]), "en")
+    assert "<b>" not in " ".join(odd) and "&lt;b&gt;x" in " ".join(odd)
     none = view.initiatives_summary(SimpleNamespace(initiatives=[], estimates=[]), "ar")
     assert none[-1] == "لا شيء في هذا الفصل يحتاج إلى قرار هذا الشهر."
 

@@ -32,7 +32,7 @@ DEFAULT_UNITS = {"waits": {"walk_in": "minutes", "phone": "seconds", "messaging"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Colours for a channel or centre that ``colours:`` leaves out, in this order, skipping any colour
 # already configured: the item's colour still depends only on the configuration, never on a chart.
-SPARE_COLOURS = ("#1b4f72", "#c9a227", "#2e86c1", "#7d3c98", "#229954", "#cb4335", "#839192", "#f39c12",
+SPARE_COLOURS = ("#1b4f72", "#c9a227", "#2e86c1", "#7d3c98", "#229954", "#cb4335", "#f39c12",
                  "#17a589", "#a04000", "#5d6d7e", "#d4ac0d")
 
 

@@ -140,6 +140,7 @@ def volumes_by(monthly_by: pd.DataFrame, sc: Scope, key: str) -> pd.DataFrame:
     out["completed"] = this["completed"].reindex(keys, fill_value=0).to_numpy()
     now = same["transactions"].reindex(keys, fill_value=0).astype(float)
     then = before["transactions"].reindex(keys).astype(float) if sc.compared else pd.Series(np.nan, index=keys)
+    out["transactions_compared"] = now.to_numpy()      # the months that have a twin a year before
     out["transactions" + LAST_YEAR] = then.to_numpy()
     out["change_year"] = [_change(a, b, True) for a, b in zip(now, then, strict=True)]
     return out.astype({"transactions": np.int64, "completed": np.int64})
@@ -237,9 +238,11 @@ def service_monthly(monthly: pd.DataFrame, sc: Scope, target: float) -> pd.DataF
 
 def service_by_channel(tickets: pd.DataFrame, st: KpiSettings, sc: Scope) -> pd.DataFrame:
     """Per queued channel, pooled over the year's months: service level and mean wait (ASA, seconds),
-    the same over the compared months a year before, and the channel's threshold (seconds)."""
+    the same a year before, and the channel's threshold (seconds). The year before is shown only when
+    every month of the year has its twin there (like with like); else it is empty."""
     year = kpis.kpi_table(_within(tickets, sc.months), ["channel_id"], st).set_index("channel_id")
-    before = kpis.kpi_table(_within(tickets, sc.previous), ["channel_id"], st).set_index("channel_id")
+    whole = bool(sc.compared) and tuple(sc.compared) == tuple(sc.months)
+    before = kpis.kpi_table(_within(tickets, sc.previous if whole else ()), ["channel_id"], st).set_index("channel_id")
     channels = sorted(st.thresholds)
     out = pd.DataFrame({"channel_id": channels})
     for c in ("service_level", "wait_mean"):

@@ -136,7 +136,7 @@ def volumes_display(monthly: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def by_channel_display(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     shown = frame.copy()
-    for c in ("transactions", "completed", "transactions" + LAST_YEAR):
+    for c in ("transactions", "completed", "transactions_compared", "transactions" + LAST_YEAR):
         shown[c] = [fmt_num(v, lang) for v in frame[c]]
     shown["change_year"] = [_signed_pct(v, lang) for v in frame["change_year"]]
     return shown
@@ -155,7 +155,9 @@ def volumes_figure(v: annual.Volumes, sc: Scope, lang: str, channel_labels: dict
     _legend(left)
     frame = by_channel.sort_values("transactions", kind="mergesort")
     y = np.arange(len(frame))
-    bars = right.barh(y + 0.2, frame["transactions"], height=0.4, color=plots.colours("channels", frame["channel_id"]))
+    # like with like: with a year before, this year's months that have a twin there, beside them
+    shown = "transactions_compared" if sc.compared else "transactions"
+    bars = right.barh(y + 0.2, frame[shown], height=0.4, color=plots.colours("channels", frame["channel_id"]))
     for bar, c in zip(bars.patches, frame["channel_id"], strict=True):
         plots.tag(bar, "channels", c)
     if sc.compared:
@@ -294,7 +296,12 @@ def service_lines(v: annual.Service, sc: Scope, lang: str, channel_labels: dict)
                wait=fmt_wait(r.wait_mean, lang, channel_id=r.channel_id),
                before=fmt_wait(getattr(r, "wait_mean" + LAST_YEAR), lang, channel_id=r.channel_id))
              for r in channels.itertuples(index=False) if not _missing(r.wait_mean)]
-    if waits:
+    if waits and channels["wait_mean" + LAST_YEAR].isna().all():    # no like-for-like year before
+        waits = [t("annual.say.wait_item_alone", lang, channel=channel_labels.get(r.channel_id, r.channel_id),
+                   wait=fmt_wait(r.wait_mean, lang, channel_id=r.channel_id))
+                 for r in channels.itertuples(index=False) if not _missing(r.wait_mean)]
+        out.append(t("annual.say.waits_alone", lang, waits=t("annual.list_sep", lang).join(waits)))
+    elif waits:
         out.append(t("annual.say.waits", lang, waits=t("annual.list_sep", lang).join(waits), last_year=sc.last_year))
     return out
 

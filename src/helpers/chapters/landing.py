@@ -33,6 +33,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..base.config import ConfigError
 from ..base.periods import months_back, shift_month
 from ..measures import kpis
 from . import feedback, readiness
@@ -268,7 +269,11 @@ def readiness_targets(r: readiness.Readiness, target_class: dict | None = None) 
         kind = r.kinds[centre]
         bands = r.bands.get(kind) or []
         wanted = (target_class or {}).get(kind)
-        band = next((b for b in bands if str(b["class"]) == str(wanted)), bands[0] if bands else None)
+        highest = max(bands, key=lambda b: float(b["min_score"])) if bands else None
+        band = next((b for b in bands if str(b["class"]) == str(wanted)), None) if wanted else highest
+        if wanted and band is None:
+            raise ConfigError(f"landing.readiness_target: {kind!r} centres have no class {wanted!r}; "
+                              f"use one of {', '.join(str(b['class']) for b in bands)}")
         if band is not None:
             out[(centre, READINESS)] = float(band["min_score"])
     return out

@@ -15,7 +15,7 @@ from html import escape
 
 import pandas as pd
 
-from ..base.messages import DIRECTION, LRI, PDI, fmt_duration, fmt_num, fmt_pct, fmt_pp, has, t
+from ..base.messages import DIRECTION, LRI, PDI, fmt_num, fmt_pct, fmt_pp, fmt_signed, fmt_wait, has, t
 from .landing import HIGHER_IS_BETTER, MEASURES, READINESS, SCOPE_ALL, SHARES, movements
 
 STATUS_MARK = {"on": "✓", "near": "≈", "off": "✗"}
@@ -42,7 +42,7 @@ def fmt_value(measure: str, x, lang: str) -> str:
     if measure in SHARES:
         return fmt_pct(x, lang)
     if measure == "wait_walk_in":
-        return fmt_duration(x, lang)
+        return fmt_wait(x, lang, kind="walk_in")       # the walk-in wait's configured unit
     if measure == "complaints_per_1000":
         return t("landing.unit.per_1000", lang, value=fmt_num(x, lang, 2))
     if measure == READINESS:
@@ -59,13 +59,14 @@ def fmt_change(measure: str, x, lang: str) -> str:
     if measure in SHARES:
         return fmt_pp(x, lang)
     if measure == READINESS:
-        return t("landing.unit.points", lang, value=f"{round(x, 1) + 0.0:+.1f}")
-    sign = "+" if x > 0 else "-" if x < 0 else "±"
+        return t("landing.unit.points", lang, value=fmt_signed(x, lang, 1))
     if measure == "wait_walk_in":
-        return sign + fmt_duration(abs(x), lang)
+        size = fmt_wait(abs(x), lang, kind="walk_in")
+        sign = "±" if size == fmt_wait(0, lang, kind="walk_in") else "+" if x > 0 else "-"   # a move that rounds away
+        return iso(sign + size, lang)
     if measure == "complaints_per_1000":
-        return sign + fmt_num(abs(x), lang, 2)
-    return sign + fmt_num(abs(x), lang)
+        return fmt_signed(x, lang, 2)
+    return fmt_signed(x, lang)
 
 
 def iso(text: str, lang: str) -> str:
@@ -296,8 +297,11 @@ def _cell(r: dict | None, lang: str) -> str:
     else:
         text, sub = fmt_value(r["measure"], r["value"], lang), ""
     mark = STATUS_MARK.get(r["status"], "")
-    arrow = "" if _missing(r["change"]) or r["change"] == 0 else ARROW["up" if r["change"] > 0 else "down"]
-    delta = escape(iso(fmt_change(r["measure"], r["change"], lang), lang))
+    shown = fmt_change(r["measure"], r["change"], lang)
+    # no arrow for a change that rounds to nothing as shown ("+0", "±0.0 min", "+0.0 pp")
+    rounds_away = not re.search(r"[1-9]", shown.replace(LRI, "").replace(PDI, ""))
+    arrow = "" if _missing(r["change"]) or rounds_away else ARROW["up" if r["change"] > 0 else "down"]
+    delta = escape(iso(shown, lang))
     change = f"<br><small>{arrow} {delta}</small>" if arrow else ""
     title = escape(t(f"landing.status.{r['status']}", lang))
     status = escape(str(r["status"]))

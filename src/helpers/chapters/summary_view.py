@@ -14,7 +14,7 @@ import math
 
 import pandas as pd
 
-from ..base.messages import duration_unit, fmt_change, fmt_num, fmt_pct, fmt_pp, fmt_signed, fmt_wait, t
+from ..base.messages import duration_unit, escape_markdown, fmt_change, fmt_num, fmt_pct, fmt_pp, fmt_signed, fmt_wait, t
 from . import initiatives, summary
 from .initiatives_view import format_effect
 from .satisfaction_view import booked_label
@@ -248,7 +248,7 @@ _WAITING = ("insufficient", "not_estimable")
 
 
 def _effect_name(e, lang: str) -> str:
-    names = [m.name(lang) for m in e.group.members]
+    names = [escape_markdown(m.name(lang)) for m in e.group.members]     # the registry's text: data, not markup
     return t("summary.initiatives.together", lang, names=listed(names, lang)) if len(names) > 1 else names[0]
 
 
