@@ -14,7 +14,8 @@ import math
 
 import pandas as pd
 
-from ..base.messages import duration_unit, escape_markdown, fmt_change, fmt_num, fmt_pct, fmt_pp, fmt_signed, fmt_wait, t
+from ..base.messages import (duration_unit, escape_markdown, fmt_change, fmt_num, fmt_pct, fmt_pp, fmt_signed,
+                              fmt_wait, t)
 from . import initiatives, summary
 from .initiatives_view import format_effect
 from .satisfaction_view import booked_label
