@@ -70,6 +70,8 @@ def computed():
 def test_the_series_by_hand(computed):
     _, trend = computed
     assert landing.window("2024-12")[0] == "2023-12" and len(landing.window("2024-12")) == 13
+    assert landing.window("2024-12", 6)[0] == "2023-12"        # a shorter sparkline still has last year
+    assert len(landing.window("2024-12", 24)) == 25
     at = trend.set_index(["scope", "measure", "month"])["value"]
     # December: all 8 tickets; A 2 of 4 walk-ins within 900 s, B 3 of 4 phone calls within 20 s
     assert at[("all", "service_level", "2024-12")] == pytest.approx(5 / 8)

@@ -54,9 +54,9 @@ TILE_COLUMNS = ["scope", "measure", "value", "target", "status", "previous", "ch
 
 
 def window(month: str, months: int = 12) -> list[str]:
-    """The months a tile needs, oldest first: ``month`` and the ``months`` before it (the same
-    month last year is the first when ``months`` is 12)."""
-    return months_back(month, months + 1)
+    """The months a tile needs, oldest first: ``month`` and the ``months`` before it, never fewer
+    than 12, so that the same month last year is always in (it is the first with 12)."""
+    return months_back(month, max(int(months), 12) + 1)
 
 
 # --- the monthly series ---------------------------------------------------------------------------
