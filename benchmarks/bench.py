@@ -6,6 +6,8 @@ its own ``goldbook`` process so that wall time and peak memory are that stage's 
 
 - ingest the month;
 - run the month's notebooks in both languages (and each notebook's time, from the progress lines);
+- the floor of that run: as many trivial notebooks (one cell each) as the run executed, run by
+  papermill, ``--jobs`` at a time, each in a kernel of its own; the month's run against it;
 - build the book;
 - rerun with nothing changed: ingest, run, build again.
 
@@ -36,8 +38,37 @@ GOLDBOOK = [sys.executable, "-m", "helpers.cli"]
 DONE = re.compile(r"^\[\d+/\d+\] (\S+) (en|ar) (\S+): done in ([\d.]+) s$")
 
 GOAL_MONTH_S = 60.0      # one month, all notebooks, both languages
-GOAL_DEMO_S = 300.0      # the whole `make demo` after packages are installed
-GOAL_RERUN_S = 5.0       # a rerun with nothing changed
+GOAL_DEMO_S = 180.0      # the whole `make demo` after packages are installed, on 2 cores
+GOAL_RERUN_S = 1.0       # a rerun with nothing changed
+GOAL_FLOOR_RATIO = 1.0   # the month's run at most its floor: as many trivial notebooks, papermill, 2 at a time
+
+# The floor: COUNT notebooks of one cell each, written into FOLDER and run by papermill, JOBS at once.
+FLOOR = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import papermill
+
+folder, count, jobs = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+folder.mkdir(parents=True, exist_ok=True)
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+paths = []
+for i in range(count):
+    paths.append(folder / f"trivial_{i:03d}.ipynb")
+    nbformat.write(nb, str(paths[-1]))
+
+
+def run(path):
+    papermill.execute_notebook(str(path), str(path.with_name(path.stem + ".out.ipynb")), kernel_name="python3",
+                               progress_bar=False, log_output=False)
+
+
+with ThreadPoolExecutor(jobs) as pool:
+    list(pool.map(run, paths))
+"""
 
 
 @dataclass
@@ -48,15 +79,25 @@ class Stage:
     stderr: str
     goal: float | None = None
     stdout: str = ""
+    unit: str = "s"          # "x": a ratio (in ``seconds``), no memory
+
+
+def ratio(name: str, part: Stage, whole: Stage, goal: float) -> Stage:
+    return Stage(name, part.seconds / whole.seconds, 0.0, "", goal, unit="x")
 
 
 def timed(name: str, root: Path, *args: str, goal: float | None = None) -> Stage:
     """Run ``goldbook --root ROOT ARGS`` as a child process; its wall time and peak RSS."""
+    return timed_command(name, [*GOLDBOOK, "--root", str(root), *args], f"goldbook {' '.join(args)}", goal)
+
+
+def timed_command(name: str, command: list[str], shown: str, goal: float | None = None) -> Stage:
+    """Run ``command`` as a child process in this checkout; its wall time and the peak RSS of its
+    process tree."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOLDBOOK_")}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        child = subprocess.Popen([*GOLDBOOK, "--root", str(root), *args], env=env, cwd=ROOT,
-                                 stdout=out, stderr=err, text=True)
+        child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=err, text=True)
         # wait4, not wait: the resource usage of this child and the descendants it reaped
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
@@ -65,7 +106,7 @@ def timed(name: str, root: Path, *args: str, goal: float | None = None) -> Stage
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if child.returncode:
-        sys.exit(f"bench: `goldbook {' '.join(args)}` failed ({child.returncode}):\n{stderr[-3000:]}{stdout[-2000:]}")
+        sys.exit(f"bench: `{shown}` failed ({child.returncode}):\n{stderr[-3000:]}{stdout[-2000:]}")
     return Stage(name, seconds, usage.ru_maxrss / 1024, stderr, goal, stdout)
 
 
@@ -97,6 +138,14 @@ def one_month(parent: Path, month: str, jobs: int) -> list[Stage]:
     run = timed(f"run {month}: all notebooks, en + ar, {jobs} at once", root, "run", month, "--jobs", str(jobs),
                 goal=GOAL_MONTH_S)
     stages.append(run)
+    executed = sum(1 for line in run.stderr.splitlines() if DONE.match(line))
+    if executed:
+        floor = timed_command(f"floor: {executed} one-cell notebooks, papermill, {jobs} at once",
+                              [sys.executable, "-c", FLOOR, str(parent / "floor"), str(executed), str(jobs)],
+                              "the floor (papermill)")
+        stages += [floor, ratio(f"run {month} / its floor", run, floor, GOAL_FLOOR_RATIO)]
+    else:
+        print("\nNOTE: the run printed no notebook progress lines: no floor to compare it with.")
     stages.append(timed("build the book", root, "build"))
     rerun = [timed("rerun: ingest (unchanged)", root, "ingest", month),
              timed("rerun: run (skipped)", root, "run", month, "--jobs", str(jobs)),
@@ -148,8 +197,12 @@ def print_table(stages: list[Stage]) -> None:
     for s in stages:
         goal = ""
         if s.goal is not None:
-            goal = f"< {s.goal:.0f} s  {'ok' if s.seconds < s.goal else 'OVER'}"
-        print(f"{s.name:<58} {s.seconds:8.1f}s {s.peak_mb:8.0f}MB  {goal}")
+            limit = f"{s.goal:.1f}x" if s.unit == "x" else f"{s.goal:g} s"
+            goal = f"<= {limit}  {'ok' if s.seconds <= s.goal else 'OVER'}"
+        if s.unit == "x":
+            print(f"{s.name:<58} {s.seconds:8.2f}x {'':>10}  {goal}")
+        else:
+            print(f"{s.name:<58} {s.seconds:8.1f}s {s.peak_mb:8.0f}MB  {goal}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,7 @@ from helpers.base.paths import CODE_ROOT
 
 PACKAGE = CODE_ROOT / "src" / "helpers"
 # lowest first; a module at the package's top (cli) is above them all
-LAYERS = ("base", "data", "measures", "chapters", "report", "pipeline", "book", "demo")
+LAYERS = ("base", "data", "measures", "chapters", "report", "pipeline", "book", "demo", "national")
 COMPUTATION = ("data", "measures", "chapters")
 PRESENTATION_LAYERS = ("report", "pipeline", "book")
 # what a numbers module may take from the catalogue module: the language list, not words

@@ -6,7 +6,7 @@ The data flows
                                                                                   ▲
                                              verify: rebuild from raw, compare ───┘
 
-through eight layers, listed lowest first. A module imports only from its own layer and the
+through nine layers, listed lowest first. A module imports only from its own layer and the
 layers listed before it, never a later one; ``tests/test_layers.py`` reads the imports and holds
 the rule, with no cycles.
 
@@ -26,6 +26,7 @@ data/      the edge where raw exports come in
     store          read the processed store as of a period (pandas and DuckDB)
     rawcsv         the one raw-CSV writer: values and files as an export writes them (demo, snapshot)
     snapshot       read a month's or a day's tables from PostgreSQL into raw files
+    aggregates     small tables computed in DuckDB over the store as of a period: tickets, surveys
 measures/  numbers on frames, no words
     kpis           waits, service level, take-up, completion (the design's KPI definitions)
     significance   two-proportion and NPS tests, multiple-testing correction
@@ -50,10 +51,12 @@ chapters/  one module per chapter's numbers, and its ``*_view`` with the words a
 report/    the edge where a notebook shows and writes
     publish        Report: headings, sentences, tables (CSV) and figures (SVG) of one notebook
     restricted     per-employee summaries outside the book
+    scratch        an analyst's copy of a chapter for one period in scratch/, and JupyterLab on it (goldbook open)
 pipeline/  running periods and proving them
     jobs           what a run is made of: Job, Group, Outcome, RunResult, RunError
     runner         plan a period's notebooks, skip what is current, publish all or nothing
     kernel         execute a group of notebooks in one kernel with papermill
+    cluster        run the groups on a Dask distributed cluster instead (run/verify --scheduler)
     manifest       fingerprint, output hashes and the manifest of a period
     ledger         reports/ledger.jsonl: one chained line per publication, the editions of a period
     verify         rebuild a period from raw in a clean folder and compare
@@ -67,11 +70,24 @@ book/      the Jupyter Book
     sphinx_ext     the Sphinx extension (right-to-left pages, correction notices)
     audit          the build manifest of the built pages, and checking a period's pages against it
     pdf            print a month's page and chapters from the built book into one A4 PDF (goldbook pdf)
+    serve          serve the built book to colleagues on the network (goldbook serve, make serve)
 demo/      deterministic synthetic raw data and its ground truth
     generate       the demo, month by month; one module per simulated table:
                    staff, tickets, surveys, feedback, self_assessment, initiatives, truth,
                    and what they share: case, working_days, draws, tables
-cli        ``goldbook``: one subcommand per stage (demo-data, snapshot, ingest, run, build, pdf, verify, status)
+national/  a national workspace of many entities and its comparison book (from published tables only)
+    workspace      the workspace's paths and national.yaml
+    demo           the national demo: many entities made with the model case's generator, reshaped
+    refresh        ingest and run every entity, as its own data root
+    sources        each entity's published tables, located and checked through its manifest
+    compare        the comparison's numbers: intervals, shrinkage, ranks, take-up, readiness, improvement
+    tables         a national month's or year's tables from the entities' months
+    compare_view   the comparison in words and charts
+    publish        a national period's tables, figures and manifest
+    book           the national book's pages, built with the entity book's machinery
+    verify         rebuild a national period from its listed entity tables and compare
+cli        ``goldbook``: one subcommand per stage (demo-data, snapshot, ingest, run, build, pdf, verify, status),
+           and the analyst's open and serve; national (a national workspace: refresh, build, verify)
 """
 
 __version__ = "0.1.0"

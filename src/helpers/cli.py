@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from .base.config import parse_period
@@ -30,10 +31,11 @@ class UserError(Exception):
 def _user_errors() -> tuple[type[BaseException], ...]:
     from .base.config import ConfigError
     from .book.toc import BookError
+    from .national.workspace import NationalError
     from .pipeline.manifest import ManifestError
     from .pipeline.runner import RunError
 
-    return (UserError, PeriodError, RunError, BookError, ConfigError, ManifestError, FileNotFoundError,
+    return (UserError, PeriodError, RunError, BookError, ConfigError, ManifestError, NationalError, FileNotFoundError,
             NotADirectoryError)
 
 
@@ -43,6 +45,9 @@ def cmd_demo_data(args) -> int:
     from .base.config import load_config
     from .demo import generate as demo
 
+    if args.national:
+        return _national_demo(args)
+    args.start, args.end = args.start or "2023-01", args.end or "2024-12"
     paths = get_paths(args.root)
     out = Path(args.out) if args.out else paths.raw
     for label, value in (("--start", args.start), ("--end", args.end)):
@@ -121,14 +126,26 @@ def cmd_ingest(args) -> int:
 
 # --- run ---------------------------------------------------------------------------------------
 
+def _executor(scheduler: str | None):
+    """What runs the notebooks: the Dask cluster at ``--scheduler`` (``pipeline.cluster``), else
+    None, the local threads. A scheduler that cannot be reached is a RunError before anything runs."""
+    if not scheduler:
+        return nullcontext(None)
+    from .pipeline import cluster
+
+    return cluster.connect(scheduler)
+
+
 def cmd_run(args) -> int:
     from .pipeline import runner
 
     langs = (args.lang,) if args.lang else LANGS
-    if args.all:
-        results = runner.run_all(args.root, langs=langs, jobs=args.jobs, force=args.force)
-    else:
-        results = [runner.run_period(args.period, args.root, langs=langs, jobs=args.jobs, force=args.force)]
+    with _executor(args.scheduler) as executor:
+        on = {"executor": executor} if executor is not None else {}
+        if args.all:
+            results = runner.run_all(args.root, langs=langs, jobs=args.jobs, force=args.force, **on)
+        else:
+            results = [runner.run_period(args.period, args.root, langs=langs, jobs=args.jobs, force=args.force, **on)]
     counts = {s: sum(r.status == s for r in results) for s in ("published", "skipped", "failed")}
     for result in results:
         if not result.ok:
@@ -169,6 +186,8 @@ def cmd_verify(args) -> int:
     from .pipeline import runner, verify
     from .pipeline.manifest import published_periods
 
+    if args.national or _is_national(args.root):
+        return _verify_national(args)
     root = get_paths(args.root).root
     if args.edition is not None and (args.all or args.manifest):
         raise UserError("--edition N checks one edition of one PERIOD, against its own manifest: "
@@ -183,18 +202,22 @@ def cmd_verify(args) -> int:
         periods = [parse_period(args.period, root).label]
     if args.published_only and args.keep:
         raise UserError("--keep keeps a rebuild; --published-only does not rebuild")
+    if args.published_only and args.scheduler:
+        raise UserError("--scheduler runs the rebuild on a cluster; --published-only does not rebuild")
     for line in runner.settle(root, adopt=False):  # what a killed run left: before anything is read
         print(line, file=sys.stderr)
     failed = []
     edition = {"edition": args.edition} if args.edition is not None else {}
-    for label in periods:
-        if args.published_only:
-            result = verify.verify_published(label, root, manifest=args.manifest, **edition)
-        else:
-            result = verify.verify(label, root, manifest=args.manifest, keep=args.keep, **edition)
-        print(result.report(), file=sys.stdout if result.ok else sys.stderr)
-        if not result.ok:
-            failed.append(label)
+    with _executor(args.scheduler) as executor:
+        on = {"executor": executor} if executor is not None else {}
+        for label in periods:
+            if args.published_only:
+                result = verify.verify_published(label, root, manifest=args.manifest, **edition)
+            else:
+                result = verify.verify(label, root, manifest=args.manifest, keep=args.keep, **edition, **on)
+            print(result.report(), file=sys.stdout if result.ok else sys.stderr)
+            if not result.ok:
+                failed.append(label)
     if args.edition is None:   # an earlier edition has no pages in the book
         failed += [label for label in _check_book_pages(periods, root) if label not in failed]
     if len(periods) > 1:
@@ -219,6 +242,102 @@ def _check_book_pages(periods: list[str], root) -> list[str]:
         print(f"ledger: {anchor}", file=sys.stderr)
         return list(periods)
     return [r.period for r in results if not r.ok]
+
+
+# --- national ----------------------------------------------------------------------------------
+
+def _is_national(root) -> bool:
+    """A national workspace (``national.yaml``) that is not itself an entity's data root."""
+    paths = get_paths(root)
+    return (paths.root / "national.yaml").is_file() and not (paths.config / "entity.yaml").is_file()
+
+
+def _national_demo(args) -> int:
+    from .national import demo as national_demo
+
+    workspace = Path(args.out).resolve() if args.out else get_paths(args.root).root
+    start, end = args.start or national_demo.DEFAULTS["start"], args.end or national_demo.DEFAULTS["end"]
+    for label, value in (("--start", start), ("--end", end)):
+        if kind_of(value) != "month":
+            raise UserError(f"{label} {value}: give a month, YYYY-MM")
+    if end < start:
+        raise UserError(f"--end {end} is before --start {start}")
+    if args.daily:
+        raise UserError("--daily writes one entity's last month as day drops; it does not go with --national")
+    if (workspace / "config" / "entity.yaml").is_file():
+        raise UserError(f"{workspace.name}/ is an entity's data root (it has config/entity.yaml): give the national "
+                        f"workspace, an empty folder or an earlier national demo, with --root DIR or --out DIR")
+    if (workspace / "national.yaml").is_file() and not (workspace / national_demo.MARKER).is_file():
+        raise UserError(f"{workspace.name}/ holds a national.yaml that the demo did not write; the demo would "
+                        f"overwrite it. Use another folder.")
+    try:
+        summary = national_demo.write_workspace(workspace, entities=args.entities, seed=args.seed, start=start,
+                                                end=end, scale=args.scale, progress=print)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    rows = ", ".join(f"{t} {n:,}" for t, n in summary["rows"].items())
+    months = summary["months"]
+    print(f"national demo: {summary['entities']} entities, {summary['centres']} centres, {len(months)} months "
+          f"({months[0]} … {months[-1]}) in {workspace.name}/, seed {args.seed}: {rows}")
+    return 0
+
+
+def cmd_national_refresh(args) -> int:
+    from .national import refresh
+
+    langs = (args.lang,) if args.lang else LANGS
+    with _executor(args.scheduler) as executor:
+        results = refresh.refresh(args.root, jobs=args.jobs, langs=langs, force=args.force,
+                                  entities=args.entity or None, executor=executor)
+    failed = [r for r in results if not r.ok]
+    for result in failed:
+        for problem in result.problems:
+            print(f"{result.entity_id}: {problem}", file=sys.stderr)
+    months = sum(len(r.published) for r in results)
+    print(f"national refresh: {len(results)} entities, {months} entity-months published, "
+          f"{sum(len(r.skipped) for r in results)} unchanged"
+          + (f"; with problems: {', '.join(r.entity_id for r in failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def cmd_national_build(args) -> int:
+    from .national import book, publish
+    from .national.workspace import get_workspace
+
+    publish.publish_all(args.root, force=args.force, progress=print)
+    index = book.build_book(args.root)
+    print(f"national book: {get_workspace(args.root).rel(index)} (open it in a browser; English and Arabic)")
+    return 0
+
+
+def _verify_national(args) -> int:
+    from .national import sources, verify
+    from .national.workspace import get_workspace, load_settings
+
+    for flag, given in (("--manifest", args.manifest), ("--edition", args.edition is not None),
+                        ("--published-only", args.published_only), ("--scheduler", getattr(args, "scheduler", None))):
+        if given:
+            raise UserError(f"{flag} is for an entity's periods; a national period is verified from its listed "
+                            f"entity tables (give PERIOD or --all with --national)")
+    ws = get_workspace(args.root)
+    if args.all:
+        periods = [p for p in sources.national_periods(ws, load_settings(ws.root))
+                   if (ws.period_reports(p) / "manifest.json").is_file()]
+        if not periods:
+            raise UserError("no published national period (national/reports/<period>/manifest.json): "
+                            "run `goldbook national build` first")
+    else:
+        periods = [args.period]
+    failed = []
+    for period in periods:
+        result = verify.verify(period, ws.root, keep=args.keep)
+        print(result.report(), file=sys.stdout if result.ok else sys.stderr)
+        if not result.ok:
+            failed.append(period)
+    if len(periods) > 1:
+        print(f"verify: {len(periods) - len(failed)} of {len(periods)} national periods identical"
+              + (f"; not identical: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -303,11 +422,49 @@ def cmd_status(args) -> int:
     return 0
 
 
+# --- open (the analyst's workbench) -------------------------------------------------------------
+
+def cmd_open(args) -> int:
+    from .report import scratch
+
+    try:
+        opened = scratch.open_chapter(args.period, args.chapter, lang=args.lang, root=args.root, fresh=args.fresh)
+    except scratch.ScratchError as exc:
+        raise UserError(str(exc)) from None
+    if not opened.created:
+        print("kept your earlier copy (it may hold your work); --fresh writes a new one over it", file=sys.stderr)
+    print(opened.path, flush=True)
+    if args.no_browser:
+        return 0
+    root = get_paths(args.root).root
+    try:
+        return scratch.run_lab(scratch.lab_command(root, opened.path))
+    except scratch.ScratchError as exc:
+        raise UserError(str(exc)) from None
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+def cmd_serve(args) -> int:
+    from .book import serve
+
+    try:
+        return serve.serve(args.root, port=args.port, bind=args.bind, say=lambda line: print(line, flush=True))
+    except serve.ServeError as exc:
+        raise UserError(str(exc)) from None
+
+
 # --- the parser --------------------------------------------------------------------------------
 
 def _period_or_all(sub: argparse.ArgumentParser, what: str) -> None:
     sub.add_argument("period", nargs="?", metavar="PERIOD", help=f"the {what}")
     sub.add_argument("--all", action="store_true", help="every one there is")
+
+
+def _scheduler_option(sub: argparse.ArgumentParser, what: str) -> None:
+    sub.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                     help=f"run {what} on this Dask cluster instead of --jobs local kernels; every worker needs "
+                          "this checkout with `make env`, and the data root at the same path (README)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -329,11 +486,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="folder for the month folders (default data/raw/); the ground truth goes to ../truth/")
-    p.add_argument("--start", default="2023-01", metavar="YYYY-MM", help="first month (default 2023-01)")
-    p.add_argument("--end", default="2024-12", metavar="YYYY-MM", help="last month (default 2024-12)")
+    p.add_argument("--start", default=None, metavar="YYYY-MM",
+                   help="first month (default 2023-01; --national: 2024-11)")
+    p.add_argument("--end", default=None, metavar="YYYY-MM", help="last month (default 2024-12, also with --national)")
     p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1.0, about 1,500 transactions a working day)")
     p.add_argument("--daily", action="store_true",
                    help="write the last month as day drops (YYYY-MM/YYYY-MM-DD/ tickets, surveys, feedback)")
+    p.add_argument("--national", action="store_true",
+                   help="write a national workspace instead (--root DIR or --out DIR): national.yaml and "
+                        "entities/<id>/, each a data root with its own config and raw months; --scale multiplies "
+                        "each entity's volume, 2%% of the model case's at 1.0 (README: A national programme)")
+    p.add_argument("--entities", type=int, default=32, metavar="N",
+                   help="--national: how many entities (default 32: 100 centres)")
     p.set_defaults(func=cmd_demo_data)
 
     p = subs.add_parser("snapshot", help="read a month's or a day's tables from PostgreSQL into raw files",
@@ -366,6 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=LANGS, help="one language only (default both)")
     p.add_argument("--force", action="store_true", help="run even if nothing changed")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks run at once (default 2)")
+    _scheduler_option(p, "the notebooks")
     p.set_defaults(func=cmd_run)
 
     p = subs.add_parser("build", help="build the book into _build/html from the executed notebooks",
@@ -403,13 +568,72 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--edition", type=int, metavar="N",
                    help="check edition N of the period (an earlier one is in reports/<period>/editions/N/), "
                         "rebuilt from its own raw inputs")
+    _scheduler_option(p, "the rebuild's notebooks")
+    p.add_argument("--national", action="store_true",
+                   help="PERIOD is a national period of the workspace at --root: rebuild its tables from the entity "
+                        "tables its manifest lists and prove them identical (the default in a national workspace)")
     p.set_defaults(func=cmd_verify)
+
+    p = subs.add_parser("national", help="a national workspace: refresh its entities, build the comparison book",
+                        description="Commands for a national workspace (--root DIR: national.yaml and entities/<id>/, "
+                                    "each entity a data root of its own). `goldbook demo-data --national` writes one.")
+    national = p.add_subparsers(dest="national_command", metavar="STEP", required=True)
+    q = national.add_parser("refresh", help="ingest every entity's raw months and run its monthly reports",
+                            description="For each entity of national.yaml: `ingest --all`, then `run` of each "
+                                        "processed month (every monthly notebook, unchanged months skipped), "
+                                        "--jobs entities at once. Exit 1 if any entity has a rejected month or "
+                                        "a failed run; the others are still refreshed.")
+    q.add_argument("--jobs", type=int, default=2, metavar="N", help="entities refreshed at once (default 2)")
+    q.add_argument("--lang", choices=LANGS, help="one language only (default both; the tables are the same)")
+    q.add_argument("--force", action="store_true", help="rerun months even if nothing changed")
+    q.add_argument("--entity", action="append", metavar="ID", help="only this entity (repeatable)")
+    _scheduler_option(q, "the entities' notebooks")
+    q.set_defaults(func=cmd_national_refresh)
+    q = national.add_parser("build", help="publish the national periods and build the national book",
+                            description="Make each national month and year from the entities' published tables "
+                                        "(located and checked through their manifests), with a manifest listing "
+                                        "what it read, into national/reports/<period>/; then build the bilingual "
+                                        "book into national/_build/html. Unchanged periods are left as they are.")
+    q.add_argument("--force", action="store_true", help="remake every national period")
+    q.set_defaults(func=cmd_national_build)
+    q = national.add_parser("verify", help="rebuild a national period from its entity tables, prove it identical",
+                            description="As `goldbook verify --national`: check the entity files the period's "
+                                        "manifest lists, rebuild its tables and figures from them in a clean folder, "
+                                        "compare every output and the published files with the manifest.")
+    _period_or_all(q, "national period (YYYY-MM or YYYY)")
+    q.add_argument("--keep", action="store_true", help="keep the temporary rebuild for inspection")
+    q.set_defaults(func=_verify_national, manifest=None, edition=None, published_only=False, scheduler=None)
 
     p = subs.add_parser("status", help="which months are raw, ingested and run, and whether reports are current",
                         description="List every month with raw files, processed data or a report, and every other "
                                     "published period, with its current edition; 'stale: why' says which "
                                     "inputs (raw months), config, code or lock changed since it ran.")
     p.set_defaults(func=cmd_status)
+
+    p = subs.add_parser("open", help="copy a chapter for a period into scratch/ and open it in JupyterLab",
+                        description="Copy the chapter's template (notebooks/NN_<chapter>.ipynb) with its parameters "
+                                    "filled in (period, lang and the data root) to scratch/<period>/ in the data "
+                                    "root, print its path and open JupyterLab on it. scratch/ is git-ignored and never "
+                                    "published; what the copy writes goes to scratch/outputs/, never to reports/. "
+                                    "An earlier copy is kept unless --fresh.")
+    p.add_argument("period", metavar="PERIOD", help="the period to explore")
+    p.add_argument("chapter", metavar="CHAPTER",
+                   help="the chapter by name: overview, channels, satisfaction, … (notebooks/NN_<name>.ipynb)")
+    p.add_argument("--lang", choices=LANGS, default="en", help="the copy's language (default en)")
+    p.add_argument("--no-browser", action="store_true", help="only write the copy and print its path")
+    p.add_argument("--fresh", action="store_true", help="write a new copy over an earlier one")
+    p.add_argument("--root", metavar="DIR", default=argparse.SUPPRESS, help="the data root (as goldbook --root DIR)")
+    p.set_defaults(func=cmd_open)
+
+    p = subs.add_parser("serve", help="serve the built book (_build/html) to colleagues on this network",
+                        description="Serve _build/html over HTTP until Ctrl-C and print the URLs to open: "
+                                    "http://localhost:PORT/ here, http://<this machine's address>:PORT/ for "
+                                    "colleagues on the same network segment. Static files only, no listings.")
+    p.add_argument("--port", type=int, default=8000, metavar="N", help="the port (default 8000; 0: any free one)")
+    p.add_argument("--bind", default="0.0.0.0", metavar="ADDRESS",
+                   help="the address to listen on (default 0.0.0.0: every IPv4 interface; 127.0.0.1: this machine)")
+    p.add_argument("--root", metavar="DIR", default=argparse.SUPPRESS, help="the data root (as goldbook --root DIR)")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -16,6 +16,9 @@ CODE_ROOT = Path(__file__).resolve().parents[3]
 # kernel to the period's staging folder (``pipeline.kernel.kernel_env``), so a failed run
 # publishes nothing. Nothing else sets it.
 REPORTS_ENV = "GOLDBOOK_REPORTS"
+# Where per-employee summaries go instead of ``<root>/restricted``: set only by an analyst's
+# scratch copy (``report.scratch``), so exploring recognition never rewrites the real ones.
+RESTRICTED_ENV = "GOLDBOOK_RESTRICTED"
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ class Paths:
 
     @property
     def restricted(self) -> Path:
-        """Per-employee summaries: not in the book, not in git."""
-        return self.root / "restricted"
+        """Per-employee summaries: not in the book, not in git (``RESTRICTED_ENV`` in a scratch copy)."""
+        return Path(os.environ.get(RESTRICTED_ENV) or self.root / "restricted")
 
     @property
     def book_src(self) -> Path:

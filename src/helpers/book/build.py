@@ -17,7 +17,11 @@
    swapped in. A build that fails leaves ``_build/html`` as it was.
 
 A build is skipped when nothing it reads has changed (``_fingerprint``, recorded in the build
-manifest of ``_build/html``).
+manifest of ``_build/html``). Generating the pages to compute that fingerprint takes seconds (every
+month's landing block is computed), so a build first compares what the pages are made from
+(``_inputs``: reports/, config/, the code, by name, size and time) with what the last build or
+skip recorded (``_build/.work/inputs.json``): when nothing there changed either, not even the pages
+are generated.
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ from . import check as check_module
 from .audit import BUILD_RECORD, build_record, built_from, read_record, record_bytes
 from .check import check_published
 from .chrome import localise_book
-from .pages import KIND_ORDER, bilingual, book_pages, notebook_notices
 from .toc import BookError, ReportIndex, book_toc, find_reports, page_language
 
 CONFIG_FILE = CODE_ROOT / "_config.yml"
@@ -54,6 +57,14 @@ BOOK_MODULES = tuple(sorted(Path(__file__).parent.glob("*.py")))
 
 # --- generation ---------------------------------------------------------------------------------
 
+def _pages():
+    """``book.pages``, imported when pages are generated: it imports every chapter's view (scipy
+    among them, seconds), which a build with nothing to do never needs (``_inputs``)."""
+    from . import pages
+
+    return pages
+
+
 def generate_sources(root=None) -> Path:
     """Write ``book/`` (pages, and the ``reports`` link) and ``_toc.yml``; return the toc's path."""
     return _generate(get_paths(root))[0]
@@ -63,7 +74,7 @@ def _generate(paths: Paths, reports: ReportIndex | None = None) -> tuple[Path, s
     """``generate_sources``, returning also the fingerprint of everything the build reads and
     the book's documents (generated pages and notebooks, without suffix)."""
     reports = reports if reports is not None else find_reports(paths.root)
-    pages = book_pages(paths.root, reports)
+    pages = _pages().book_pages(paths.root, reports)
     src = paths.book_src
     src.mkdir(parents=True, exist_ok=True)
     for rel, text in pages.items():
@@ -83,7 +94,7 @@ def _generate(paths: Paths, reports: ReportIndex | None = None) -> tuple[Path, s
     toc = paths.root / "_toc.yml"
     toc_text = GENERATED_NOTE + yaml.safe_dump(book_toc(reports), allow_unicode=True, sort_keys=False, width=1000)
     write_if_changed(toc, toc_text.encode("utf-8"))
-    docs = sorted([rel[:-len(".md")] for rel in pages] + [nb.docname for lang in LANGS for kind in KIND_ORDER
+    docs = sorted([rel[:-len(".md")] for rel in pages] + [nb.docname for lang in LANGS for kind in _pages().KIND_ORDER
                                                          for period in reports.periods(kind, lang)
                                                          for nb in reports.notebooks(period, lang)])
     return toc, _fingerprint(paths, pages, toc_text, reports), docs
@@ -123,12 +134,90 @@ def _fingerprint(paths: Paths, pages: dict[str, str], toc_text: str, reports: Re
         except metadata.PackageNotFoundError:
             add(package, "-")
     for lang in LANGS:
-        for kind in KIND_ORDER:
+        for kind in _pages().KIND_ORDER:
             for period in reports.periods(kind, lang):
                 for nb in reports.notebooks(period, lang):
                     stat = (paths.root / nb.file).stat()
                     add(nb.file, stat.st_size, stat.st_mtime_ns)
     return digest.hexdigest()
+
+
+# --- the quick skip ------------------------------------------------------------------------------
+INPUTS = "inputs.json"   # in the work folder: what the published book's pages were made from
+
+
+def _inputs(paths: Paths) -> str:
+    """sha256 of what the pages and the build are made from, read without generating them: every
+    file under reports/ and config/ (the data root's and this checkout's, the catalogue among
+    them) by path, size and mtime, as Sphinx judges notebooks (the runner publishes new files,
+    never rewrites one in place); the code of src/helpers, ``_config.yml`` and the assets by
+    content; the build packages' versions; and the folders the pages may name."""
+    digest = hashlib.sha256()
+
+    def add(*parts) -> None:
+        for part in parts:
+            digest.update(part if isinstance(part, bytes) else str(part).encode("utf-8"))
+            digest.update(b"\0")
+
+    add(paths.root, CODE_ROOT, paths.reports, paths.config)
+    for base in (paths.reports, paths.config, CODE_ROOT / "config"):
+        add("tree", base)
+        for folder, dirs, names in os.walk(base):
+            dirs.sort()
+            for name in sorted(names):
+                path = Path(folder) / name
+                try:
+                    stat = path.stat()
+                except OSError:    # a dangling link, a file just removed: the build itself will say
+                    add(path, "-")
+                    continue
+                add(path.relative_to(base).as_posix(), stat.st_size, stat.st_mtime_ns)
+    helpers = CODE_ROOT / "src" / "helpers"
+    for path in [*sorted(helpers.rglob("*.py")), CONFIG_FILE, *sorted(ASSETS_DIR.glob("*"))]:
+        if path.is_file():
+            add(path.relative_to(CODE_ROOT).as_posix(), path.read_bytes())
+    for package in BUILD_PACKAGES:
+        try:
+            add(package, metadata.version(package))
+        except metadata.PackageNotFoundError:
+            add(package, "-")
+    return digest.hexdigest()
+
+
+def _sources(paths: Paths) -> str:
+    """sha256 of the generated sources as they are now (``book/`` and ``_toc.yml``), by path, size
+    and mtime: a source edited or removed by hand is generated again. (Not through the
+    ``book/reports`` link: the reports are in ``_inputs``.)"""
+    digest = hashlib.sha256()
+    files = [Path(folder) / name for folder, _, names in os.walk(paths.book_src) for name in names]
+    for path in [*sorted(files), paths.root / "_toc.yml"]:
+        try:
+            stat = path.lstat()
+            shown = f"{stat.st_size}\0{stat.st_mtime_ns}"
+        except OSError:
+            shown = "-"
+        digest.update(f"{path}\0{shown}\0".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _unchanged_since(paths: Paths, inputs: str, out: Path) -> bool:
+    """Whether ``_build/html`` is the book last built or found current from these ``inputs``,
+    and the generated sources are as that build left them."""
+    try:
+        recorded = json.loads((paths.build / WORK / INPUTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(recorded, dict) and recorded.get("inputs") == inputs and (out / "index.html").is_file()
+            and recorded.get("fingerprint") == (read_record(out) or {}).get("fingerprint")
+            and recorded.get("sources") == _sources(paths))
+
+
+def _remember(paths: Paths, inputs: str, fingerprint: str) -> None:
+    """Record that ``_build/html`` (``fingerprint``) is the book of ``inputs`` (read before its pages
+    were generated) and of the sources generated now."""
+    (paths.build / WORK).mkdir(parents=True, exist_ok=True)
+    write_atomic(paths.build / WORK / INPUTS, canonical_json(
+        {"inputs": inputs, "fingerprint": fingerprint, "sources": _sources(paths)}))
 
 
 # --- build ------------------------------------------------------------------------------------
@@ -142,14 +231,14 @@ def sphinx_overrides(root=None) -> dict:
     return {
         "external_toc_path": str(paths.root / "_toc.yml"),
         "latex_individualpages": False,
-        "html_title": bilingual(en, ar),
+        "html_title": _pages().bilingual(en, ar),
         "project": en,
         "author": entity.get("name_en", ""),
         # Absolute here (never in a page): the data root need not be the code checkout.
         "html_static_path": [str(ASSETS_DIR)],
         "exclude_patterns": exclude_patterns(),
         # the correction notice of each corrected period's notebook pages (``sphinx_ext``)
-        "goldbook_notices": notebook_notices(paths.root),
+        "goldbook_notices": _pages().notebook_notices(paths.root),
     }
 
 
@@ -185,10 +274,14 @@ def build_book(root=None, quiet: bool = True, jobs: int | None = None, force: bo
     # what a stopped run or ingest left (a period's swap cut between its renames must not drop it from the book)
     for line in runner.settle(paths.root, adopt=False) + clean_leftovers(paths.build):
         say(line)
+    out = paths.build / "html"
+    inputs = _inputs(paths)   # before anything is generated: what this build is made from
+    if not force and _unchanged_since(paths, inputs, out):
+        return out / "index.html"
     reports = find_reports(paths.root)
     _, fingerprint, docs = _generate(paths, reports)
-    out = paths.build / "html"
     if not force and (out / "index.html").is_file() and (read_record(out) or {}).get("fingerprint") == fingerprint:
+        _remember(paths, inputs, fingerprint)
         return out / "index.html"
 
     work = paths.build / WORK
@@ -229,6 +322,7 @@ def build_book(root=None, quiet: bool = True, jobs: int | None = None, force: bo
     manifests, ledger_head = built_from(paths.root)
     replace_dir(out, lambda tmp: _publish(html, tmp, fingerprint, forbidden, paths.rel(out), previous,
                                           manifests, ledger_head))
+    _remember(paths, inputs, fingerprint)
     return out / "index.html"
 
 

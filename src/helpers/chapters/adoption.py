@@ -62,22 +62,27 @@ def year_end_horizon(month: str) -> int:
 
 # --- take-up by cut -----------------------------------------------------------------------------
 
-def take_up(tickets: pd.DataFrame, st: KpiSettings, by: list[str]) -> pd.DataFrame:
-    """Digital take-up per cut ``by`` (ticket columns and the calendar keys of ``kpis``).
+def take_up(tickets, st: KpiSettings, by: list[str], months=None) -> pd.DataFrame:
+    """Digital take-up per cut ``by`` (ticket columns and the calendar keys of ``kpis``), of the
+    tickets created in ``months`` when given; from ticket rows or the engine (``kpis.completions``).
 
     Returns ``by`` + ``TAKE_UP_COLUMNS``: completed, digital, virtual_channel (completed on a
     virtual channel), assisted_digital (completed with staff help on another channel), and the
     shares of completed. Sorted by the cut; cuts without a completed transaction are absent.
     """
+    return take_up_of(kpis.completions(tickets, by, months), st, by)
+
+
+def take_up_of(done: pd.DataFrame, st: KpiSettings, by: list[str]) -> pd.DataFrame:
+    """``take_up`` from the completions per cut and route (``kpis.completions``, whose cut holds ``by``)."""
     by = list(by)
-    done = tickets[tickets["outcome"].eq("completed").to_numpy()]
-    done = kpis.with_calendar(done, by)
     virtual = done["channel_id"].isin(list(st.virtual_channels)).to_numpy()
-    assisted = done["assisted_digital"].fillna(False).astype(bool).to_numpy() & ~virtual
+    assisted = done["assisted_digital"].to_numpy(dtype=bool) & ~virtual
+    n = done["completed"].to_numpy(dtype=np.int64)
     parts = pd.DataFrame({
-        "completed": np.ones(len(done), dtype=np.int64),
-        "virtual_channel": virtual.astype(np.int64),
-        "assisted_digital": assisted.astype(np.int64),
+        "completed": n,
+        "virtual_channel": np.where(virtual, n, 0).astype(np.int64),
+        "assisted_digital": np.where(assisted, n, 0).astype(np.int64),
     }, index=done.index)
     if by:
         for key in by:
@@ -96,14 +101,16 @@ def take_up(tickets: pd.DataFrame, st: KpiSettings, by: list[str]) -> pd.DataFra
     return out[[*by, *TAKE_UP_COLUMNS]].reset_index(drop=True)
 
 
-def first_month(tickets: pd.DataFrame, default: str) -> str:
-    """The month of the earliest ticket (``default`` when there is none)."""
+def first_month(tickets, default: str) -> str:
+    """The month of the earliest ticket (``default`` when there is none); from rows or the engine."""
+    if not kpis.is_rows(tickets):
+        return tickets.first_month() or default
     if tickets.empty:
         return default
     return f"{pd.to_datetime(tickets['created_at']).min():%Y-%m}"
 
 
-def monthly(tickets: pd.DataFrame, st: KpiSettings, first: str | None, last: str) -> pd.DataFrame:
+def monthly(tickets, st: KpiSettings, first: str | None, last: str) -> pd.DataFrame:
     """Digital take-up per month from ``first`` (default: the earliest ticket's month) to
     ``last``: every month present, NaN shares for a month without completed transactions.
     Columns ``month`` + ``TAKE_UP_COLUMNS``."""
@@ -115,7 +122,7 @@ def monthly(tickets: pd.DataFrame, st: KpiSettings, first: str | None, last: str
     return out
 
 
-def by_service(tickets: pd.DataFrame, st: KpiSettings, month: str, target: float) -> pd.DataFrame:
+def by_service(tickets, st: KpiSettings, month: str, target: float) -> pd.DataFrame:
     """Take-up per service in ``month`` against the whole month, the target and a year before.
 
     Columns: service_id, completed, virtual_share, gap_overall (service − all services),
@@ -123,10 +130,9 @@ def by_service(tickets: pd.DataFrame, st: KpiSettings, month: str, target: float
     first (lowest share; ties by id).
     """
     ly = shift_month(month, -12)
-    tk = kpis.with_calendar(tickets, ["month"])
-    cur = take_up(tk[tk["month"].eq(month).to_numpy()], st, ["service_id"])
-    before = take_up(tk[tk["month"].eq(ly).to_numpy()], st, ["service_id"])
-    overall = take_up(tk[tk["month"].eq(month).to_numpy()], st, [])["virtual_share"].iloc[0]
+    cur = take_up(tickets, st, ["service_id"], months=[month])
+    before = take_up(tickets, st, ["service_id"], months=[ly])
+    overall = take_up(tickets, st, [], months=[month])["virtual_share"].iloc[0]
     out = cur[["service_id", "completed", "virtual_share"]].merge(
         before[["service_id", "virtual_share"]].rename(columns={"virtual_share": "last_year_share"}),
         on="service_id", how="left")
@@ -143,7 +149,7 @@ def lagging(services: pd.DataFrame, threshold: float = 0.0) -> pd.DataFrame:
     return services[services["gap_overall"] < -threshold].reset_index(drop=True)
 
 
-def centre_mix(tickets: pd.DataFrame, st: KpiSettings, month: str) -> pd.DataFrame:
+def centre_mix(tickets, st: KpiSettings, month: str) -> pd.DataFrame:
     """How each centre's completed transactions in ``month`` were done: one row per centre and
     route. Routes: the channel (``channel_id``), with ``assisted`` true for completions
     staff did digitally with the customer on a channel that is not virtual.
@@ -151,14 +157,14 @@ def centre_mix(tickets: pd.DataFrame, st: KpiSettings, month: str) -> pd.DataFra
     Columns: centre_id, channel_id, assisted, completed, share_of_centre, digital_route
     (whether the route counts as digital take-up). Sorted by centre, channel, assisted.
     """
-    tk = kpis.with_calendar(tickets, ["month"])
-    done = tk[(tk["outcome"].eq("completed") & tk["month"].eq(month)).to_numpy()]
+    done = kpis.completions(tickets, ["centre_id"], months=[month])
     virtual = done["channel_id"].isin(list(st.virtual_channels))
-    assisted = done["assisted_digital"].fillna(False).astype(bool) & ~virtual
+    assisted = done["assisted_digital"].astype(bool) & ~virtual
     frame = pd.DataFrame({"centre_id": done["centre_id"].to_numpy(), "channel_id": done["channel_id"].to_numpy(),
-                          "assisted": assisted.to_numpy(), "virtual": virtual.to_numpy()})
+                          "assisted": assisted.to_numpy(), "virtual": virtual.to_numpy(),
+                          "n": done["completed"].to_numpy(dtype=np.int64)})
     out = frame.groupby(["centre_id", "channel_id", "assisted"], sort=True).agg(
-        completed=("virtual", "size"), virtual=("virtual", "first")).reset_index()
+        completed=("n", "sum"), virtual=("virtual", "first")).reset_index()
     totals = out.groupby("centre_id")["completed"].transform("sum")
     out["share_of_centre"] = (out["completed"] / totals).astype(float)
     out["digital_route"] = out["virtual"] | (out["assisted"] & st.assisted_counts)
@@ -166,18 +172,20 @@ def centre_mix(tickets: pd.DataFrame, st: KpiSettings, month: str) -> pd.DataFra
     return out[["centre_id", "channel_id", "assisted", "completed", "share_of_centre", "digital_route"]]
 
 
-def channel_mix(tickets: pd.DataFrame, st: KpiSettings, month: str) -> pd.DataFrame:
+def _virtual_by_month(tickets, st: KpiSettings, months=None) -> pd.DataFrame:
+    """Completions on virtual channels per month and channel: month, channel_id, completed."""
+    done = kpis.completions(tickets, ["month"], months=months)
+    done = done[done["channel_id"].isin(list(st.virtual_channels)).to_numpy()]
+    return done.groupby(["month", "channel_id"], sort=True)["completed"].sum().reset_index()
+
+
+def channel_mix(tickets, st: KpiSettings, month: str) -> pd.DataFrame:
     """The mix inside "virtual": each virtual channel's share of virtual-channel completions in
     ``month`` and in the same month a year before. Columns: channel_id, completed, mix_share,
     last_year_completed, last_year_mix_share, change_year. Sorted by configured channel order."""
     ly = shift_month(month, -12)
-    tk = kpis.with_calendar(tickets, ["month"])
-    done = tk[(tk["outcome"].eq("completed") & tk["channel_id"].isin(list(st.virtual_channels))).to_numpy()]
-    rows = []
-    for m in (month, ly):
-        counts = done[done["month"].eq(m).to_numpy()].groupby("channel_id").size()
-        rows.append(counts)
-    cur, before = rows
+    done = _virtual_by_month(tickets, st, months=[month, ly])
+    cur, before = (done[done["month"].eq(m).to_numpy()].set_index("channel_id")["completed"] for m in (month, ly))
     order = list(st.virtual_channels)
     out = pd.DataFrame({"channel_id": order})
     out["completed"] = [int(cur.get(c, 0)) for c in order]
@@ -189,14 +197,12 @@ def channel_mix(tickets: pd.DataFrame, st: KpiSettings, month: str) -> pd.DataFr
         .astype({"mix_share": float, "last_year_mix_share": float, "change_year": float})
 
 
-def channel_mix_monthly(tickets: pd.DataFrame, st: KpiSettings, first: str | None, last: str) -> pd.DataFrame:
+def channel_mix_monthly(tickets, st: KpiSettings, first: str | None, last: str) -> pd.DataFrame:
     """Virtual-channel completions per month and channel (long): month, channel_id, completed,
     mix_share (of that month's virtual-channel completions). Every month × virtual channel from
     ``first`` (default: the earliest ticket's month) to ``last``."""
     first = first or first_month(tickets, last)
-    tk = kpis.with_calendar(tickets, ["month"])
-    done = tk[(tk["outcome"].eq("completed") & tk["channel_id"].isin(list(st.virtual_channels))).to_numpy()]
-    counts = done.groupby(["month", "channel_id"]).size()
+    counts = _virtual_by_month(tickets, st).set_index(["month", "channel_id"])["completed"]
     grid = pd.MultiIndex.from_product([month_range(first, last), list(st.virtual_channels)],
                                       names=["month", "channel_id"])
     out = counts.reindex(grid, fill_value=0).rename("completed").reset_index()
@@ -324,7 +330,7 @@ def backtest(series: pd.DataFrame, last: str, horizon: int, level: float = FOREC
     """
     columns = ["origin", "month", "h", "actual", "forecast", "low", "high", "error", "inside"]
     hist = series[series["month"] <= last].sort_values("month").dropna(subset=["virtual_share"])
-    observed = dict(zip(hist["month"], hist["virtual_share"].astype(float)))
+    observed = dict(zip(hist["month"], hist["virtual_share"].astype(float), strict=True))
     rows = []
     for i, origin in enumerate(hist["month"]):
         if i + 1 < min_months or origin >= last:
@@ -424,7 +430,7 @@ def safeguard_windows(month: str, series, months: int = 3) -> tuple[list[str], l
 SAFEGUARD_CSAT_COLUMNS = ["csat_then", "csat_now", "csat_p", "responses_then", "responses_now"]
 
 
-def safeguard(tickets: pd.DataFrame, surveys: pd.DataFrame, st: KpiSettings, kpi: dict,
+def safeguard(tickets, surveys: pd.DataFrame, st: KpiSettings, kpi: dict,
               now: list[str], then: list[str], min_n: int = 30, csat: bool = True) -> pd.DataFrame:
     """Service on each channel now against then, as its volume changed.
 
@@ -439,12 +445,11 @@ def safeguard(tickets: pd.DataFrame, surveys: pd.DataFrame, st: KpiSettings, kpi
     ``csat=False`` (an entity that provides no surveys) leaves out ``SAFEGUARD_CSAT_COLUMNS``: the
     verdict then rests on the service level alone.
     """
-    tk = kpis.with_calendar(tickets, ["month"])
     sv = surveys.assign(month=kpis.period_labels(surveys["submitted_at"]))
     top_box = tuple(int(v) for v in kpi["csat"]["top_box"])
     conf = float(kpi["csat"].get("confidence", 0.95))
-    k_now = kpis.kpi_table(tk[tk["month"].isin(now).to_numpy()], ["channel_id"], st).set_index("channel_id")
-    k_then = kpis.kpi_table(tk[tk["month"].isin(then).to_numpy()], ["channel_id"], st).set_index("channel_id")
+    k_now = kpis.table(tickets, ["channel_id"], st, months=now).set_index("channel_id")
+    k_then = kpis.table(tickets, ["channel_id"], st, months=then).set_index("channel_id")
     rows = []
     for ch in sorted(set(k_now.index) | set(k_then.index)):
         a = k_then.loc[ch] if ch in k_then.index else None

@@ -42,7 +42,8 @@ ALERT_RULES = {
 DEFAULT_RULES = {"baseline_weeks": 4, "min_transactions": 20, "z": 2.0,
                  "tolerance": {"transactions": 0.30, "service_level": 0.10, "wait_p90": 0.50,
                                "abandonment": 0.05, "no_show_rate": 0.10, "handle_mean": 0.25}}
-COUNTS = ["sl_met", "sl_base", "queued_served", "served", "offered", "abandoned", "appointments", "appointment_no_shows"]
+COUNTS = ["sl_met", "sl_base", "queued_served", "served", "offered", "abandoned", "appointments",
+          "appointment_no_shows"]
 
 
 @dataclass(frozen=True)
@@ -116,26 +117,45 @@ def _on_days(tickets: pd.DataFrame, days) -> pd.DataFrame:
     return tickets[created.isin(wanted).to_numpy()]
 
 
-def days_with_data(tickets: pd.DataFrame) -> list[date]:
-    """The dates (of ``created_at``) that have at least one ticket, sorted."""
+def days_with_data(tickets) -> list[date]:
+    """The dates (of ``created_at``) that have at least one ticket, sorted; from ticket rows or the
+    engine (``Tickets.days_with_data``)."""
+    if not kpis.is_rows(tickets):
+        return tickets.days_with_data()
     if tickets.empty:
         return []
     return sorted(pd.to_datetime(tickets["created_at"]).dt.date.unique())
 
 
-def comparison(tickets: pd.DataFrame, day, base_days: list[date], st: KpiSettings,
+def day_counts(tickets, day, st: KpiSettings) -> dict[str, int]:
+    """The tickets created on ``day``: ``transactions``, ``self_service`` (on a channel without a
+    queue) and ``centres`` (how many had one); from ticket rows or the engine (``Tickets.day_counts``)."""
+    if not kpis.is_rows(tickets):
+        return tickets.day_counts(day, st.queued_channels)
+    return counts_of(on_day(tickets, day), st)
+
+
+def counts_of(today: pd.DataFrame, st: KpiSettings) -> dict[str, int]:
+    """``day_counts`` of a day's ticket rows."""
+    return {"transactions": int(len(today)),
+            "self_service": int((~today["channel_id"].isin(list(st.queued_channels))).sum()),
+            "centres": int(today["centre_id"].nunique())}
+
+
+def comparison(tickets, day, base_days: list[date], st: KpiSettings,
                by=("centre_id", "channel_id")) -> pd.DataFrame:
     """The day's figures per cut ``by`` with the baseline beside each.
 
     Columns: ``by``, then for each of ``DAILY_METRICS`` the value and ``<metric>_base``, the
     denominators of the alert tests (``COUNTS``, today's), and ``baseline_days``. Volume's
     baseline is the mean per baseline day; the other baselines pool the baseline days' tickets.
-    Cuts seen on either side appear (today's volume 0 when quiet). Sorted by the cut.
+    Cuts seen on either side appear (today's volume 0 when quiet). Sorted by the cut. From ticket
+    rows or the engine (``kpis.table``).
     """
     by = list(by)
     d = pd.Timestamp(getattr(day, "start", day)).date()
-    cur = kpis.kpi_table(_on_days(tickets, [d]), by, st)
-    base = kpis.kpi_table(_on_days(tickets, base_days), by, st)
+    cur = kpis.table(tickets, by, st, days=[d])
+    base = kpis.table(tickets, by, st, days=list(base_days))
     n_days = len(base_days)
     base = base[by + DAILY_METRICS].rename(columns={m: f"{m}_base" for m in DAILY_METRICS})
     base["transactions_base"] = base["transactions_base"] / n_days if n_days else np.nan
@@ -194,22 +214,48 @@ def alerts(comp: pd.DataFrame, rule: dict, by=("centre_id", "channel_id")) -> pd
 
 # --- hour-by-hour load --------------------------------------------------------------------------
 
-def hourly_load(tickets: pd.DataFrame, day, by=("centre_id", "channel_id")) -> pd.DataFrame:
+def hourly_load(tickets, day, by=("centre_id", "channel_id")) -> pd.DataFrame:
     """Arrivals (tickets created) and workload (staff minutes: handle time of the tickets
     created in that hour) per cut and hour of ``day``. Every cut × every hour from the first to
-    the last hour with an arrival; hours without arrivals are 0. Sorted by cut, hour."""
+    the last hour with an arrival; hours without arrivals are 0. Sorted by cut, hour. From ticket
+    rows or the engine (``Tickets.hourly``: the workload from its integer microseconds)."""
     by = list(by)
+    if kpis.is_rows(tickets):
+        g = _hourly_rows(tickets, day, by)
+    else:
+        g = tickets.hourly(day, by)
+        g["workload_minutes"] = [int(us) / 60_000_000 for us in g.pop("handle_sum_us")]
+        g = g.astype({c: str for c in by})
+    return _hourly_grid(g, by)
+
+
+HOURLY_COLUMNS = ["hour", "arrivals", "workload_minutes"]
+
+
+def _hourly_rows(tickets: pd.DataFrame, day, by: list[str]) -> pd.DataFrame:
+    """Arrivals and workload minutes per cut and hour with an arrival, from ticket rows."""
     t = _on_days(tickets, [pd.Timestamp(getattr(day, "start", day)).date()])
-    columns = [*by, "hour", "arrivals", "workload_minutes"]
-    if t.empty:
-        return pd.DataFrame({c: pd.Series(dtype=np.int64 if c in ("hour", "arrivals") else
-                                          (float if c == "workload_minutes" else "str")) for c in columns})
     hour = pd.to_datetime(t["created_at"]).dt.hour.to_numpy()
     handle = (t["ended_at"] - t["started_at"]).dt.total_seconds().fillna(0).to_numpy(float) / 60
     frame = pd.DataFrame({**{c: t[c].astype(str).to_numpy() for c in by}, "hour": hour, "handle": handle})
     g = frame.groupby([*by, "hour"], sort=True).agg(arrivals=("hour", "size"), workload_minutes=("handle", "sum"))
-    cuts = frame[by].drop_duplicates().sort_values(by).itertuples(index=False, name=None)
-    hours = range(int(hour.min()), int(hour.max()) + 1)
-    grid = pd.MultiIndex.from_tuples([(*c, h) for c in cuts for h in hours], names=[*by, "hour"])
+    return g.reset_index()
+
+
+def _hourly_grid(g: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``g`` (per cut and hour with an arrival) on every cut × every hour from the first to the last."""
+    if g.empty:
+        return no_hourly(by)
+    g = g.set_index([*by, "hour"])[["arrivals", "workload_minutes"]]
+    cuts = g.index.droplevel("hour").unique().sort_values() if by else [()]
+    hours = range(int(g.index.get_level_values("hour").min()), int(g.index.get_level_values("hour").max()) + 1)
+    grid = pd.MultiIndex.from_tuples([(*(c if isinstance(c, tuple) else (c,)), h) for c in cuts for h in hours],
+                                     names=[*by, "hour"])
     out = g.reindex(grid, fill_value=0).reset_index()
-    return out.astype({"hour": np.int64, "arrivals": np.int64, "workload_minutes": float})[columns]
+    return out.astype({"hour": np.int64, "arrivals": np.int64, "workload_minutes": float})[[*by, *HOURLY_COLUMNS]]
+
+
+def no_hourly(by=("centre_id", "channel_id")) -> pd.DataFrame:
+    """``hourly_load``'s frame without a row (a day without the report)."""
+    return pd.DataFrame({c: pd.Series(dtype=np.int64 if c in ("hour", "arrivals") else
+                                      (float if c == "workload_minutes" else "str")) for c in [*by, *HOURLY_COLUMNS]})

@@ -25,10 +25,12 @@ from .daily import (
     alerts,
     baseline_days,
     comparison,
+    counts_of,
+    day_counts,
     day_status,
     days_with_data,
     hourly_load,
-    on_day,
+    no_hourly,
     rules,
 )
 from .sections import SectionTable
@@ -75,10 +77,15 @@ def display_comparison(comp: pd.DataFrame, alert_frame: pd.DataFrame, lang: str,
 
 def notice(status: DayStatus, tickets_day: pd.DataFrame, st: KpiSettings, lang: str) -> list[str]:
     """The day's opening sentences: closed (weekend or the holiday's name) with any self-service
-    traffic, or the day's volume; catalogue text in ``lang``."""
+    traffic, or the day's volume; catalogue text in ``lang``. ``tickets_day``: the day's tickets."""
+    return notice_of(status, counts_of(tickets_day, st), lang)
+
+
+def notice_of(status: DayStatus, counts: dict, lang: str) -> list[str]:
+    """``notice`` from the day's counts (``daily.day_counts``: transactions, self_service, centres)."""
     weekday = t(f"weekday.{status.day.isoweekday()}", lang)
-    n = len(tickets_day)
-    self_service = int((~tickets_day["channel_id"].isin(list(st.queued_channels))).sum()) if n else 0
+    n = counts["transactions"]
+    self_service = counts["self_service"] if n else 0
     if status.reason == "weekend":
         out = [t("daily.closed.weekend", lang, weekday=weekday)]
     elif status.reason == "holiday":
@@ -86,8 +93,7 @@ def notice(status: DayStatus, tickets_day: pd.DataFrame, st: KpiSettings, lang: 
     else:
         if n == 0:
             return [t("daily.no_data", lang)]
-        centres = int(tickets_day["centre_id"].nunique())
-        return [t("daily.say.volume", lang, transactions=fmt_num(n, lang), centres=fmt_num(centres, lang))]
+        return [t("daily.say.volume", lang, transactions=fmt_num(n, lang), centres=fmt_num(counts["centres"], lang))]
     if self_service:
         out.append(t("daily.closed.self_service", lang, transactions=fmt_num(self_service, lang)))
     elif n:
@@ -185,8 +191,9 @@ class DailyReport:
         return bool(self.comparison)
 
 
-def report(tickets: pd.DataFrame, day, cfg, lang: str, centre_labels: dict, channel_labels: dict) -> DailyReport:
-    """The daily page of ``day`` from ``tickets`` reaching back ``history_start(day)``: the notice
+def report(tickets, day, cfg, lang: str, centre_labels: dict, channel_labels: dict) -> DailyReport:
+    """The daily page of ``day`` from ``tickets`` reaching back ``history_start(day)`` (ticket rows,
+    or the engine: ``helpers.data.aggregates.tickets.Tickets``): the notice
     (``notice``), and, only on a working day with tickets, the comparison against the baseline
     days (``comparison`` by centre × channel and by centre, ⚠ on alerts), the alerts (sentences;
     the table only when there is one) and the hourly load (table and ``load_heatmap``; figures
@@ -194,10 +201,10 @@ def report(tickets: pd.DataFrame, day, cfg, lang: str, centre_labels: dict, chan
     st = kpis.settings(cfg)
     rule = rules(cfg.kpi)
     status = day_status(cfg, day)
-    today = on_day(tickets, day)
-    lines = notice(status, today, st, lang)
-    if not (status.working and len(today)):
-        return DailyReport(status, lines, [], [], [], [], hourly_load(today.iloc[:0], day))
+    counts = day_counts(tickets, day, st)
+    lines = notice_of(status, counts, lang)
+    if not (status.working and counts["transactions"]):
+        return DailyReport(status, lines, [], [], [], [], no_hourly())
     hourly = hourly_load(tickets, day)
     base_days = baseline_days(cfg, day, days_with_data(tickets), rule["baseline_weeks"])
     channels = comparison(tickets, day, base_days, st, by=["centre_id", "channel_id"])

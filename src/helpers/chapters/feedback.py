@@ -52,18 +52,16 @@ def as_of(feedback: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     return fb
 
 
-def rates(feedback: pd.DataFrame, tickets: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Complaints, suggestions and compliments per 1,000 transactions in each cut ``by``.
+RATE_COUNTS = ["transactions", *[f"{k}s" for k in KINDS]]
 
-    ``feedback`` and ``tickets`` are the period's. When ``by`` is a ticket column (centre,
-    channel) each cut has its own denominator; otherwise (category) every row is per 1,000
-    of all transactions; ``by=None`` gives one row for the whole period. Feedback with no value
-    for ``by`` is left out of that cut. Columns: ``by``, transactions, complaints, suggestions,
-    compliments and ``<kind>s_per_1000``; sorted by cut.
-    """
+
+def rate_counts(feedback: pd.DataFrame, tickets: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """The whole numbers of ``rates``: per cut ``by``, ``transactions`` and the complaints,
+    suggestions and compliments (``RATE_COUNTS``), sorted by cut; ``by=None``: one row for the
+    whole period (none without feedback or tickets). The engine computes the same table in SQL
+    (``data.aggregates.surveys.feedback_counts``)."""
     if by is None:
-        out = rates(feedback.assign(_all="all"), tickets.assign(_all="all"), "_all")
-        return out.drop(columns="_all")
+        return rate_counts(feedback.assign(_all="all"), tickets.assign(_all="all"), "_all").drop(columns="_all")
     fb = feedback[feedback["kind"].isin(KINDS)].dropna(subset=[by])
     counts = (pd.crosstab(fb[by].astype(object), fb["kind"]) if len(fb)
               else pd.DataFrame(index=pd.Index([], name=by, dtype=object)))
@@ -76,10 +74,39 @@ def rates(feedback: pd.DataFrame, tickets: pd.DataFrame, by: str | None = None) 
         out = counts.assign(transactions=len(tickets))
     out.index.name = by
     out = out.fillna(0).astype(int).sort_index().reset_index()
+    return out[[by, *RATE_COUNTS]]
+
+
+def rates_from_counts(counts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """``rates`` from its whole numbers (``rate_counts``, or the engine's table)."""
+    keys = [by] if by else []
+    out = counts.assign(**{k: counts[k].astype(object) for k in keys}) if keys else counts.copy()
+    out = out.sort_values(keys, kind="mergesort").reset_index(drop=True) if keys else out.reset_index(drop=True)
+    out[RATE_COUNTS] = out[RATE_COUNTS].astype(int)
     denom = out["transactions"].where(out["transactions"] > 0)
     for k in KINDS:
         out[f"{k}s_per_1000"] = (1000 * out[f"{k}s"] / denom).astype(float)
-    return out[[by, "transactions", *[f"{k}s" for k in KINDS], *[f"{k}s_per_1000" for k in KINDS]]]
+    return out[[*keys, *RATE_COUNTS, *[f"{k}s_per_1000" for k in KINDS]]]
+
+
+def rates(feedback: pd.DataFrame, tickets: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Complaints, suggestions and compliments per 1,000 transactions in each cut ``by``.
+
+    ``feedback`` and ``tickets`` are the period's. When ``by`` is a ticket column (centre,
+    channel) each cut has its own denominator; otherwise (category) every row is per 1,000
+    of all transactions; ``by=None`` gives one row for the whole period. Feedback with no value
+    for ``by`` is left out of that cut. Columns: ``by``, transactions, complaints, suggestions,
+    compliments and ``<kind>s_per_1000``; sorted by cut.
+    """
+    return rates_from_counts(rate_counts(feedback, tickets, by), by)
+
+
+def complaints_per_1000(counts: pd.DataFrame) -> float:
+    """The period's complaints per 1,000 transactions from its one-row ``rate_counts`` (``by=None``);
+    NaN when it had no transaction."""
+    if counts.empty or int(counts["transactions"].iloc[0]) == 0:
+        return float("nan")
+    return float(rates_from_counts(counts).iloc[0]["complaints_per_1000"])
 
 
 def thank_yous(feedback: pd.DataFrame) -> pd.DataFrame:
@@ -89,9 +116,14 @@ def thank_yous(feedback: pd.DataFrame) -> pd.DataFrame:
 
 def thank_you_trend(feedback: pd.DataFrame, months: list[str]) -> pd.DataFrame:
     """Thank-you messages per month for each ``YYYY-MM`` in ``months`` (zero when none)."""
-    ty = thank_yous(feedback)
-    counts = ty["received_at"].dt.strftime("%Y-%m").value_counts()
-    return pd.DataFrame({"month": months, "thank_yous": [int(counts.get(m, 0)) for m in months]})
+    counts = thank_yous(feedback)["received_at"].dt.strftime("%Y-%m").value_counts()
+    return thank_you_trend_from_counts(counts.rename_axis("month").rename("thank_yous").reset_index(), months)
+
+
+def thank_you_trend_from_counts(counts: pd.DataFrame, months: list[str]) -> pd.DataFrame:
+    """``thank_you_trend`` from ``month, thank_yous`` counts (the engine's ``thank_you_months``)."""
+    found = dict(zip(counts["month"], counts["thank_yous"], strict=True))
+    return pd.DataFrame({"month": months, "thank_yous": [int(found.get(m, 0)) for m in months]})
 
 
 def thank_you_by(feedback: pd.DataFrame, by: str, ids: list[str]) -> pd.DataFrame:
@@ -100,7 +132,13 @@ def thank_you_by(feedback: pd.DataFrame, by: str, ids: list[str]) -> pd.DataFram
     Outside the recognition chapter thanks are counted, never listed by person: the data
     contract shows staff names only in recognition (issue 15, section 6)."""
     counts = thank_yous(feedback)[by].value_counts()
-    return pd.DataFrame({by: ids, "thank_yous": [int(counts.get(i, 0)) for i in ids]})
+    return thank_you_by_counts(counts.rename_axis(by).rename("thank_yous").reset_index(), by, ids)
+
+
+def thank_you_by_counts(counts: pd.DataFrame, by: str, ids: list[str]) -> pd.DataFrame:
+    """``thank_you_by`` from ``by, thank_yous`` counts (e.g. the engine's ``feedback_counts``)."""
+    found = dict(zip(counts[by], counts["thank_yous"], strict=True))
+    return pd.DataFrame({by: ids, "thank_yous": [int(found.get(i, 0)) for i in ids]})
 
 
 def _resolution_parts(complaints: pd.DataFrame, end: pd.Timestamp, sla_days: float) -> pd.DataFrame:

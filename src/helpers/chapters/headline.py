@@ -30,16 +30,36 @@ def headline(tickets: pd.DataFrame, surveys: pd.DataFrame, prev_tickets: pd.Data
     surveys) leaves the CSAT row out rather than showing a satisfaction that was never measured.
     """
     assisted = bool(kpi["digital_take_up"]["assisted_digital_counts_as_digital"])
+
+    def totals_of(frame):
+        return {"transactions": int(len(frame)), **kpis.digital_take_up(frame, virtual_channels, assisted)}
+
+    ly = totals_of(tickets.iloc[:0] if ly_tickets is None else ly_tickets)
+    return of_totals(totals_of(tickets), surveys, totals_of(prev_tickets), prev_surveys, kpi, ly, ly_surveys, csat)
+
+
+def totals(tickets, st: kpis.KpiSettings, month: str) -> dict:
+    """The ticket figures of the headline for ``month``: ``transactions``, ``digital`` and
+    ``completed`` (``kpis.digital_take_up``'s), from ticket rows or the engine (``kpis.table``)."""
+    row = kpis.table(tickets, [], st, months=[month]).iloc[0]
+    return {"transactions": int(row["transactions"]), "digital": int(row["digital"]),
+            "completed": int(row["completed"])}
+
+
+def of_totals(now: dict, surveys: pd.DataFrame, prev: dict, prev_surveys: pd.DataFrame, kpi: dict,
+              ly: dict | None = None, ly_surveys: pd.DataFrame | None = None, csat: bool = True) -> pd.DataFrame:
+    """``headline`` from the ticket figures of the month, the month before and the same month last
+    year (``totals``: transactions, digital, completed; None: no month) and the survey rows."""
     top_box = tuple(kpi["csat"]["top_box"])
     conf = float(kpi["csat"]["confidence"])
     alpha = float(kpi.get("significance", {}).get("alpha", 0.05))
-    empty_t, empty_s = tickets.iloc[:0], surveys.iloc[:0]
-    ly_tickets = empty_t if ly_tickets is None else ly_tickets
-    ly_surveys = empty_s if ly_surveys is None else ly_surveys
+    ly = {"transactions": 0, "digital": 0, "completed": 0} if ly is None else ly
+    ly_surveys = surveys.iloc[:0] if ly_surveys is None else ly_surveys
 
-    def take_up(frame):
-        r = kpis.digital_take_up(frame, virtual_channels, assisted)
-        return r["share"], r["digital"], r["completed"]
+    def take_up(figures):
+        completed = figures["completed"]
+        share = figures["digital"] / completed if completed else float("nan")
+        return share, figures["digital"], completed
 
     def score(frame):
         r = satisfaction.csat(frame, top_box, conf)
@@ -47,19 +67,19 @@ def headline(tickets: pd.DataFrame, surveys: pd.DataFrame, prev_tickets: pd.Data
 
     nan = float("nan")
     rows = []
-    count = lambda frame: float(len(frame)) if len(frame) else nan  # noqa: E731 - no rows: no month
-    rows.append(("transactions", count(tickets), count(prev_tickets), count(ly_tickets), nan, nan, nan, nan, nan))
-    for metric, fn, target, now, before, year_ago in (
-        ("virtual_share", take_up, kpi["digital_take_up"].get("target"), tickets, prev_tickets, ly_tickets),
+    count = lambda figures: float(figures["transactions"]) if figures["transactions"] else nan  # noqa: E731 - no month
+    rows.append(("transactions", count(now), count(prev), count(ly), nan, nan, nan, nan, nan))
+    for metric, fn, target, this, before, year_ago in (
+        ("virtual_share", take_up, kpi["digital_take_up"].get("target"), now, prev, ly),
         ("csat", score, kpi["csat"].get("target"), surveys, prev_surveys, ly_surveys),
     ):
         if metric == "csat" and not csat:
             continue
-        cur, prev, ly = fn(now), fn(before), fn(year_ago)
-        p, _ = two_proportion_test(cur[1], cur[2], prev[1], prev[2])
-        p_ly, _ = two_proportion_test(cur[1], cur[2], ly[1], ly[2])
+        cur, was, last = fn(this), fn(before), fn(year_ago)
+        p, _ = two_proportion_test(cur[1], cur[2], was[1], was[2])
+        p_ly, _ = two_proportion_test(cur[1], cur[2], last[1], last[2])
         low, high = (cur[3], cur[4]) if metric == "csat" else (nan, nan)
-        rows.append((metric, cur[0], prev[0], ly[0], float(target) if target is not None else nan, low, high,
+        rows.append((metric, cur[0], was[0], last[0], float(target) if target is not None else nan, low, high,
                      p, p_ly))
     out = pd.DataFrame(rows, columns=["metric", "value", "previous", "last_year", "target", "low", "high",
                                       "p_value", "p_value_last_year"])

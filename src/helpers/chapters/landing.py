@@ -75,24 +75,23 @@ def _counts(frame: pd.DataFrame, by: list[str]) -> pd.Series:
     return frame.groupby(by, observed=True, sort=True).size() if len(frame) else pd.Series(dtype=float)
 
 
-def series(tickets: pd.DataFrame, surveys: pd.DataFrame | None, fb: pd.DataFrame | None, st: kpis.KpiSettings,
+def series(tickets, surveys: pd.DataFrame | None, fb: pd.DataFrame | None, st: kpis.KpiSettings,
            top_box, months: list[str], centres: list[str], walk_in: str = WALK_IN) -> pd.DataFrame:
     """Every measure of ``MEASURES`` per month of ``months`` and scope (``all`` and each of
     ``centres``): ``TREND_COLUMNS``, one row per scope, measure and month (NaN when there is no
-    value). ``surveys`` or ``fb`` None (a table the entity does not provide) leaves out CSAT, or
-    complaints and thank-you messages. Months without tickets are NaN for every measure."""
+    value). ``tickets``: ticket rows or the engine (``kpis.table``). ``surveys`` or ``fb`` None (a
+    table the entity does not provide) leaves out CSAT, or complaints and thank-you messages.
+    Months without tickets are NaN for every measure."""
     scopes = [SCOPE_ALL, *centres]
-    t = kpis.with_calendar(tickets, ["month"])
-    t = t[t["month"].isin(months).to_numpy()]
     parts = []
-    by_month = kpis.kpi_table(t, ["month"], st)
-    by_centre = kpis.kpi_table(t, ["month", "centre_id"], st)
+    by_month = kpis.table(tickets, ["month"], st, months=months)
+    by_centre = kpis.table(tickets, ["month", "centre_id"], st, months=months)
     for frame, scope_col in ((by_month, None), (by_centre, "centre_id")):
         for measure in ("virtual_share", "service_level"):
             parts.append(_long(frame, scope_col, measure, measure))
-    walk = t[t["channel_id"].astype(str).eq(walk_in).to_numpy()]
-    for frame, scope_col in ((kpis.kpi_table(walk, ["month"], st), None),
-                             (kpis.kpi_table(walk, ["month", "centre_id"], st), "centre_id")):
+    for frame, scope_col in ((kpis.table(tickets, ["month"], st, months=months, channels=[walk_in]), None),
+                             (kpis.table(tickets, ["month", "centre_id"], st, months=months, channels=[walk_in]),
+                              "centre_id")):
         parts.append(_long(frame, scope_col, "wait_walk_in", "wait_mean"))
     transactions = {SCOPE_ALL: by_month.set_index("month")["transactions"]}
     for centre in centres:
@@ -300,11 +299,11 @@ def movements(tiles_frame: pd.DataFrame, steady: dict, scope: str = SCOPE_ALL) -
     return pd.DataFrame(rows, columns=["measure", "direction", "better"])
 
 
-def overview(tickets: pd.DataFrame, surveys: pd.DataFrame | None, fb: pd.DataFrame | None,
+def overview(tickets, surveys: pd.DataFrame | None, fb: pd.DataFrame | None,
              r: readiness.Readiness | None, st: kpis.KpiSettings, kpi: dict, landing_cfg: dict, month: str,
              centres: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The overview chapter's tiles and their trend for ``month``: ``(tiles, trend)``, from the
-    tickets, surveys and feedback of ``window(month)`` (None: not provided) and the readiness of
+    tickets (rows or the engine), surveys and feedback of ``window(month)`` (None: not provided) and the readiness of
     the month (None: no self-assessment provided). Settings: ``kpi`` and ``landing_cfg``
     (``landing:`` of config/entity.yaml: ``near``, ``targets``, ``readiness_target``)."""
     months = window(month, int(landing_cfg.get("months", 12)))

@@ -480,11 +480,31 @@ TEAM_COLUMNS = ["centre_id", "staff", "leavers", "responses", "team_csat", "team
 MORALE = ("improving", "steady", "under_strain")
 
 
-def _monthly_counts(frame: pd.DataFrame, column: str, months: list[str]) -> pd.DataFrame:
-    m = _month(frame[column])
-    keep = m.isin(months).to_numpy()
-    return (frame[keep].assign(_m=m[keep].to_numpy()).groupby(["centre_id", "_m"]).size()
-            .unstack("_m").reindex(columns=months, fill_value=0).fillna(0))
+TEAM_COUNTS = ["centre_id", "month", "transactions", "compliments", "responses", "satisfied"]
+
+
+def team_counts(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataFrame, months: list[str],
+                st: Settings) -> pd.DataFrame:
+    """The whole numbers of ``team_morale`` per centre × month of ``months`` (``TEAM_COUNTS``):
+    transactions (every ticket), compliments (feedback of kind compliment at a centre), responses
+    with a CSAT and those in the top box; sorted by centre and month. The engine computes the same
+    table in SQL (``data.aggregates.surveys.team_counts``)."""
+    def per(frame: pd.DataFrame, column: str, name: str, values=None) -> pd.Series:
+        m = _month(frame[column])
+        keep = m.isin(months).to_numpy() & frame["centre_id"].notna().to_numpy()
+        grouped = pd.DataFrame({"centre_id": frame["centre_id"].astype(object).to_numpy()[keep],
+                                "month": m.to_numpy()[keep],
+                                "_v": np.ones(int(keep.sum()), dtype=int) if values is None else values[keep]})
+        return grouped.groupby(["centre_id", "month"])["_v"].sum().rename(name)
+
+    fb = feedback[feedback["kind"].eq("compliment").to_numpy()]
+    sv = surveys[surveys["csat"].notna().to_numpy()]
+    sat = sv["csat"].astype("Int64").isin(list(st.top_box)).astype(int).to_numpy()
+    parts = [per(tickets, "created_at", "transactions"), per(fb, "received_at", "compliments"),
+             per(sv, "submitted_at", "responses"), per(sv, "submitted_at", "satisfied", sat)]
+    out = pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()
+    out = out.rename(columns={"level_0": "centre_id", "level_1": "month"}) if "level_0" in out.columns else out
+    return out.sort_values(["centre_id", "month"], kind="stable").reset_index(drop=True)[TEAM_COUNTS]
 
 
 def team_morale(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataFrame, staff: pd.DataFrame,
@@ -497,30 +517,39 @@ def team_morale(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataF
     before). Morale: +1 when compliments per 1,000 are above the earlier rate by more than
     ``morale_compliments_band`` (relative), −1 when below by as much; +1/−1 when team CSAT moved
     by more than ``morale_csat_band``; −1 when anyone left. Sum > 0 ``improving``, < 0
-    ``under_strain``, else ``steady``. Team aggregates only.
+    ``under_strain``, else ``steady``. Team aggregates only (``team_counts``).
     """
+    return team_morale_from_counts(team_counts(tickets, surveys, feedback, months, st), staff, centres, months, st)
+
+
+def team_morale_from_counts(counts: pd.DataFrame, staff: pd.DataFrame, centres: list[str], months: list[str],
+                            st: Settings) -> pd.DataFrame:
+    """``team_morale`` from its whole numbers (``team_counts``, or the engine's table)."""
     month, before, prev = months[-1], months[:-1], months[-2] if len(months) > 1 else None
-    tx = _monthly_counts(tickets, "created_at", months).reindex(centres, fill_value=0)
-    comp = _monthly_counts(feedback[feedback["kind"].eq("compliment").to_numpy() & feedback["centre_id"].notna().to_numpy()],
-                           "received_at", months).reindex(centres, fill_value=0)
-    sv = surveys[surveys["csat"].notna().to_numpy()]
-    sm = _month(sv["submitted_at"])
-    sat = sv["csat"].astype("Int64").isin(list(st.top_box)).astype(int)
-    rate = pd.DataFrame({"centre_id": sv["centre_id"].astype(object), "m": sm, "sat": sat})
-    by = rate.groupby(["centre_id", "m"])["sat"].agg(["size", "mean"])
+    cells = {(r.centre_id, r.month): r for r in counts.itertuples(index=False)}
+
+    def count(c, m, column) -> int:
+        r = cells.get((c, m))
+        return int(getattr(r, column)) if r is not None else 0
+
+    def csat(c, m) -> float:
+        n = count(c, m, "responses")
+        return count(c, m, "satisfied") / n if n else np.nan
+
     roster = staff[staff["month"].astype(object).eq(month).to_numpy()] if "month" in staff.columns else staff
     rows = []
     for c in centres:
         r = roster[roster["centre_id"].astype(object).eq(c).to_numpy()]
         active = r["active"].astype("boolean").fillna(True).to_numpy(dtype=bool)
-        n_now = int(by["size"].get((c, month), 0))
-        csat_now = float(by["mean"].get((c, month), np.nan))
-        csat_prev = float(by["mean"].get((c, prev), np.nan)) if prev else np.nan
-        tx_now = float(tx.loc[c, month])
-        comp_now = int(comp.loc[c, month])
+        n_now = count(c, month, "responses")
+        csat_now = csat(c, month)
+        csat_prev = csat(c, prev) if prev else np.nan
+        tx_now = float(count(c, month, "transactions"))
+        comp_now = count(c, month, "compliments")
         per_now = 1000 * comp_now / tx_now if tx_now else np.nan
-        tx_before = float(tx.loc[c, before].sum()) if before else 0.0
-        per_before = 1000 * float(comp.loc[c, before].sum()) / tx_before if tx_before else np.nan
+        tx_before = float(sum(count(c, m, "transactions") for m in before))
+        comp_before = float(sum(count(c, m, "compliments") for m in before))
+        per_before = 1000 * comp_before / tx_before if tx_before else np.nan
         signal = 0
         if pd.notna(per_now) and pd.notna(per_before) and per_before > 0:
             rel = per_now / per_before - 1
@@ -670,16 +699,22 @@ def daily_summary(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.Dat
 
 
 def review(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataFrame, staff: pd.DataFrame,
-           period, centres: list[str], kpi: dict, provided=("surveys", "feedback")) -> Review:
+           period, centres: list[str], kpi: dict, provided=("surveys", "feedback"),
+           team: pd.DataFrame | None = None) -> Review:
     """The month's recognition review from frames reaching back ``training_months`` (and at least
     four months for the morale baseline): per-employee measures for the month and the month
     before, who to thank, the team view and the training plan. ``period`` is a month Period.
     ``provided`` names the tables the entity provides (``store.provided_tables``): the team view's
-    figures from the others are empty (``unmeasured``)."""
+    figures from the others are empty (``unmeasured``).
+
+    ``team``: the team view's counts (``team_counts`` of the four months, e.g. computed by the
+    engine); then the frames need hold only the rows the per-employee measures read
+    (``rows_since``; tickets naming an employee or rated by a survey, surveys that can be
+    credited, feedback naming an employee)."""
     st = settings(kpi)
     month = period.month
     prev = period.previous().month
-    months_back = _months_back(month, 4)
+    months_back = team_months(period)
     # each frame's months are worked out once
     t_month, s_month, f_month = _month(tickets["created_at"]), _month(surveys["submitted_at"]), _month(feedback["received_at"])
 
@@ -695,8 +730,10 @@ def review(tickets: pd.DataFrame, surveys: pd.DataFrame, feedback: pd.DataFrame,
                                       rated=when(tickets, _months_back(m, 2), t_month))
     current, previous = frames[month], frames[prev]
     thanks = who_to_thank(current, previous, st)
-    team = unmeasured(team_morale(when(tickets, months_back, t_month), when(surveys, months_back, s_month),
-                                  when(feedback, months_back, f_month), staff, centres, months_back, st), provided)
+    if team is None:
+        team = team_counts(when(tickets, months_back, t_month), when(surveys, months_back, s_month),
+                           when(feedback, months_back, f_month), months_back, st)
+    team = unmeasured(team_morale_from_counts(team, staff, centres, months_back, st), provided)
     window = _months_back(month, st.training_months)
     training, named = training_needs(when(tickets, window, t_month), when(surveys, window, s_month), staff, st, month=month)
     daily = daily_summary(when(tickets, [month], t_month), when(surveys, [month], s_month),
@@ -711,9 +748,29 @@ def history_since(period, st_or_kpi=None) -> str:
     return _months_back(period.month, max(4, st.training_months))[0]
 
 
+TEAM_MONTHS = 4   # the team view: the month and the three before
+
+
+def team_months(period) -> list[str]:
+    """The months of the team view's counts (``team_counts``), oldest first, the report's last."""
+    return _months_back(period.month, TEAM_MONTHS)
+
+
+def rows_since(period, st_or_kpi=None) -> dict[str, str]:
+    """The first month of the rows ``review`` reads when the team view comes as counts
+    (``YYYY-MM``): ``surveys`` from the month before the previous one or the training window,
+    whichever is longer; ``tickets`` the same (a survey of the previous month may rate a ticket of
+    the month before); ``feedback`` from the previous month."""
+    st = st_or_kpi if isinstance(st_or_kpi, Settings) else settings(st_or_kpi or {})
+    first = _months_back(period.month, max(3, st.training_months))[0]
+    return {"tickets": first, "surveys": first, "feedback": period.previous().month}
+
+
 # Columns the chapter loads: no customer reference, no comment text, ever.
 TICKET_COLUMNS = ["ticket_id", "centre_id", "channel_id", "service_id", "employee_id", "created_at", "started_at",
                   "ended_at", "outcome"]
 SURVEY_COLUMNS = ["response_id", "ticket_id", "centre_id", "channel_id", "service_id", "employee_id", "submitted_at",
                   "csat"]
 FEEDBACK_COLUMNS = ["feedback_id", "received_at", "source", "kind", "centre_id", "employee_id", "substantiated"]
+# The rows the review reads when the team view comes as counts (``rows_since``), table by table.
+ROW_COLUMNS = {"tickets": TICKET_COLUMNS, "surveys": SURVEY_COLUMNS, "feedback": FEEDBACK_COLUMNS}

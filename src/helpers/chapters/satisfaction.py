@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -172,6 +173,96 @@ def _settings(kpi: dict) -> dict:
     }
 
 
+COUNT_COLUMNS = ["responses", "satisfied", "nps_responses", "promoters", "detractors", "ces_responses",
+                 "ces_sum", "ces_squares"]
+
+
+def score_counts(surveys: pd.DataFrame, by: list[str], kpi: dict) -> pd.DataFrame:
+    """The whole numbers each score of ``scores_by`` is made of, per cut ``by`` (``[]``: one row,
+    none without responses): ``by`` + ``COUNT_COLUMNS``, sorted by the cut. ``ces_sum`` and
+    ``ces_squares`` are the sums of the CES scores and of their squares, so the mean and standard
+    deviation are computed once, exactly, from integers (``scores_from_counts``). A response with
+    a null cut value is left out of that cut only. The engine computes the same table in SQL
+    (``data.aggregates.surveys.score_counts``)."""
+    s = _settings(kpi)
+    by = list(by)
+    sv = surveys.dropna(subset=by) if by else surveys
+    csat_v = sv["csat"].astype("Float64")
+    nps_v = sv["nps"].astype("Float64")
+    ces_v = sv["ces"].astype("Float64")
+    ces_i = ces_v.fillna(0).astype("int64")
+    parts = pd.DataFrame({
+        "_r": csat_v.notna().astype(int),
+        "_sat": csat_v.isin(s["top_box"]).fillna(False).astype(int),
+        "_nr": nps_v.notna().astype(int),
+        "_pro": nps_v.isin(s["promoters"]).fillna(False).astype(int),
+        "_det": nps_v.between(*s["detractors"]).fillna(False).astype(int),
+        "_cr": ces_v.notna().astype(int),
+        "_ces": ces_i,
+        "_ces2": ces_i * ces_i,
+    }, index=sv.index)
+    for col in by:
+        parts[col] = sv[col].astype(object)
+    key = by if by else (lambda _: 0)
+    g = parts.groupby(key, sort=True, dropna=True)
+    agg = g.agg(responses=("_r", "sum"), satisfied=("_sat", "sum"), nps_responses=("_nr", "sum"),
+                promoters=("_pro", "sum"), detractors=("_det", "sum"), ces_responses=("_cr", "sum"),
+                ces_sum=("_ces", "sum"), ces_squares=("_ces2", "sum"))
+    return (agg.reset_index() if by else agg.reset_index(drop=True))[by + COUNT_COLUMNS]
+
+
+def completed_counts(tickets: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Completed transactions per cut ``by`` of ``tickets`` (the period's): ``by`` + ``completed``,
+    sorted by the cut; ``[]`` gives one row, zero without tickets. Tickets with a null cut value,
+    or a cut ``tickets`` has no column for, count in no cut."""
+    by = list(by)
+    done = tickets[tickets["outcome"].eq("completed")]
+    if not by:
+        return pd.DataFrame({"completed": [len(done)]})
+    if not all(c in done.columns for c in by):
+        return pd.DataFrame({**{c: pd.Series(dtype=object) for c in by}, "completed": pd.Series(dtype=int)})
+    done = done.dropna(subset=by)
+    comp = done.assign(**{c: done[c].astype(object) for c in by}).groupby(by, sort=True).size()
+    return comp.rename("completed").reset_index()
+
+
+def scores_from_counts(counts: pd.DataFrame, completed: pd.DataFrame | None, by: list[str], kpi: dict) -> pd.DataFrame:
+    """``scores_by`` from its whole numbers: ``counts`` per cut (``score_counts``, or the engine's
+    table) and ``completed`` per cut (``completed_counts``; None: no tickets, as for a baseline).
+
+    Columns ``by`` + ``SCORE_COLUMNS``; a cut with completed tickets but no response has NaN
+    scores; rows sorted by the cut. CES mean = sum ÷ n and standard deviation
+    √((n·Σx² − (Σx)²) ÷ (n(n − 1))), each from integers with one rounding."""
+    s = _settings(kpi)
+    by = list(by)
+    if completed is None:
+        completed = completed_counts(pd.DataFrame({"outcome": pd.Series(dtype=object)}), by)
+    if by:
+        agg = counts.assign(**{c: counts[c].astype(object) for c in by}).set_index(by)[COUNT_COLUMNS]
+        comp = completed.assign(**{c: completed[c].astype(object) for c in by}).set_index(by)["completed"]
+    else:
+        agg = counts[COUNT_COLUMNS].reset_index(drop=True)
+        comp = completed["completed"].reset_index(drop=True) if len(completed) else pd.Series([0], name="completed")
+    out = agg.join(comp, how="outer")
+    counted = [*COUNT_COLUMNS, "completed"]
+    out[counted] = out[counted].fillna(0).astype(int)
+    out = out.reset_index() if by else out.reset_index(drop=True)
+    if by:
+        out = out.sort_values(by, kind="mergesort").reset_index(drop=True)
+    out["ces"], out["ces_sd"] = _mean_and_sd(out["ces_responses"], out["ces_sum"], out["ces_squares"])
+    return _add_intervals(out, s["confidence"])[by + SCORE_COLUMNS]
+
+
+def _mean_and_sd(n: pd.Series, total: pd.Series, squares: pd.Series) -> tuple[list[float], list[float]]:
+    """Mean (n ≥ 1) and sample standard deviation (n ≥ 2) from integer counts and sums, exactly:
+    Python integers, one correctly rounded division each (NaN where undefined)."""
+    means, sds = [], []
+    for k, t, q in zip(n.tolist(), total.tolist(), squares.tolist(), strict=True):
+        means.append(t / k if k > 0 else math.nan)
+        sds.append(math.sqrt(Fraction(k * q - t * t, k * (k - 1))) if k > 1 else math.nan)
+    return means, sds
+
+
 def scores_by(surveys: pd.DataFrame, tickets: pd.DataFrame, by: list[str], kpi: dict) -> pd.DataFrame:
     """CSAT, NPS, CES and response rate per cut ``by`` (``[]`` = the whole period in one row).
 
@@ -180,43 +271,7 @@ def scores_by(surveys: pd.DataFrame, tickets: pd.DataFrame, by: list[str], kpi: 
     ``by`` + ``SCORE_COLUMNS``; cuts with tickets but no response have NaN scores. Rows are
     sorted by the cut. A response with a null cut value is left out of that cut only.
     """
-    s = _settings(kpi)
-    by = list(by)
-    sv = surveys.dropna(subset=by) if by else surveys
-    csat_v = sv["csat"].astype("Float64")
-    nps_v = sv["nps"].astype("Float64")
-    ces_v = sv["ces"].astype("Float64")
-    parts = pd.DataFrame({
-        "_r": csat_v.notna().astype(int),
-        "_sat": csat_v.isin(s["top_box"]).fillna(False).astype(int),
-        "_nr": nps_v.notna().astype(int),
-        "_pro": nps_v.isin(s["promoters"]).fillna(False).astype(int),
-        "_det": nps_v.between(*s["detractors"]).fillna(False).astype(int),
-        "_cr": ces_v.notna().astype(int),
-        "_ces": ces_v.astype(float),
-    }, index=sv.index)
-    for col in by:
-        parts[col] = sv[col].astype(object)
-    key = by if by else (lambda _: 0)
-    g = parts.groupby(key, sort=True, dropna=True)
-    agg = g.agg(responses=("_r", "sum"), satisfied=("_sat", "sum"), nps_responses=("_nr", "sum"),
-                promoters=("_pro", "sum"), detractors=("_det", "sum"), ces_responses=("_cr", "sum"),
-                ces=("_ces", "mean"), ces_sd=("_ces", "std"))
-    done = tickets[tickets["outcome"].eq("completed")]
-    done = done.dropna(subset=[c for c in by if c in done.columns]) if by else done
-    if by and all(c in done.columns for c in by):
-        comp = done.assign(**{c: done[c].astype(object) for c in by}).groupby(by, sort=True).size().rename("completed")
-    elif by:
-        comp = pd.Series(dtype=int, name="completed")
-    else:
-        comp = pd.Series([len(done)], index=[0], name="completed")
-    out = agg.join(comp, how="outer")
-    counts = ["responses", "satisfied", "nps_responses", "promoters", "detractors", "ces_responses", "completed"]
-    out[counts] = out[counts].fillna(0).astype(int)
-    out = out.reset_index() if by else out.reset_index(drop=True)
-    if by:
-        out = out.sort_values(by, kind="mergesort").reset_index(drop=True)
-    return _add_intervals(out, s["confidence"])[by + SCORE_COLUMNS]
+    return scores_from_counts(score_counts(surveys, by, kpi), completed_counts(tickets, by), by, kpi)
 
 
 def _add_intervals(out: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -233,8 +288,6 @@ def _add_intervals(out: pd.DataFrame, confidence: float) -> pd.DataFrame:
     out["csat_high"] = np.clip(centre + half, 0, 1)
     score, low, high = nps_interval(out["promoters"], out["detractors"], out["nps_responses"], confidence)
     out["nps"], out["nps_low"], out["nps_high"] = score, low, high
-    out["ces"] = out["ces"].where(out["ces_responses"] > 0)
-    out["ces_sd"] = out["ces_sd"].where(out["ces_responses"] > 1)
     low, high = ces_interval(out["ces"], out["ces_sd"], out["ces_responses"], confidence)
     out["ces_low"], out["ces_high"] = low, high
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -264,11 +317,17 @@ def monthly_csat(surveys: pd.DataFrame, top_box=(4, 5), confidence: float = 0.95
     month = sv["submitted_at"].dt.strftime("%Y-%m")
     frame = pd.DataFrame({"month": month, "_sat": sv["csat"].isin(list(top_box)).astype(int)})
     g = frame.groupby("month", sort=True)["_sat"].agg(["size", "sum"]).reset_index()
+    return monthly_csat_from_counts(g.rename(columns={"size": "responses", "sum": "satisfied"}), confidence)
+
+
+def monthly_csat_from_counts(counts: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """``monthly_csat`` from its whole numbers: ``month, responses, satisfied`` per month with a
+    response (the engine's ``data.aggregates.surveys.monthly_counts``), in month order."""
     rows = []
-    for r in g.itertuples(index=False):
-        low, high = wilson_interval(int(r.sum), int(r.size), confidence)
-        rows.append({"month": r.month, "responses": int(r.size), "csat": r.sum / r.size,
-                     "csat_low": low, "csat_high": high})
+    for r in counts.sort_values("month", kind="mergesort").itertuples(index=False):
+        n, sat = int(r.responses), int(r.satisfied)
+        low, high = wilson_interval(sat, n, confidence)
+        rows.append({"month": r.month, "responses": n, "csat": sat / n, "csat_low": low, "csat_high": high})
     return pd.DataFrame(rows, columns=["month", "responses", "csat", "csat_low", "csat_high"])
 
 
@@ -398,15 +457,31 @@ def change_family(linked: pd.DataFrame, tickets: pd.DataFrame, period, cuts: lis
     against its baseline (``significance.changes``); then the whole family gets the correction
     of config ``kpi.significance`` (``significance.flag``). Columns: ``cut`` (the cut's columns
     joined by ``+``), ``CUT_COLUMNS``, ``significance.CHANGE_COLUMNS``, ``p_adjusted``,
-    ``significant``, ``drop``.
+    ``significant``, ``drop``. ``change_family_of`` does the same from counts.
     """
-    current = within(linked, "submitted_at", period)
+    responses = {name: within(linked, "submitted_at", p) for name, p in windows(period).items()}
     no_tickets = tickets.iloc[:0]
+
+    def scores(window, by):
+        return scores_by(responses[window], tickets if window == "current" else no_tickets, by, kpi)
+
+    return _family(scores, cuts, kpi, metrics)
+
+
+def change_family_of(counts: ScoreCounts, cuts: list[list[str]], kpi: dict,
+                     metrics: tuple[str, ...] = ("csat", "nps")) -> pd.DataFrame:
+    """``change_family`` from a report's score counts (``ScoreCounts``, each window of ``windows``)."""
+    return _family(lambda window, by: counts.scores(by, kpi, window), cuts, kpi, metrics)
+
+
+def _family(scores, cuts: list[list[str]], kpi: dict, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """The change family from ``scores(window, by)``: the ``scores_by`` frame of a window
+    (``"current"`` or a name in ``COMPARISONS``) on cut ``by``."""
     parts = []
     for by in cuts:
-        cur = scores_by(current, tickets, by, kpi)
-        for comparison, base_period in baselines(period).items():
-            base = scores_by(within(linked, "submitted_at", base_period), no_tickets, by, kpi)
+        cur = scores("current", by)
+        for comparison in COMPARISONS:
+            base = scores(comparison, by)
             part = significance.changes(cur, base, by, comparison, metrics)
             if len(part):
                 parts.append(part.assign(cut="+".join(by)))
@@ -419,6 +494,33 @@ def change_family(linked: pd.DataFrame, tickets: pd.DataFrame, period, cuts: lis
     family = family[columns].astype({"responses": int, "baseline_responses": int, "p_value": float,
                                      "value": float, "baseline": float, "change": float})
     return significance.flag(family, kpi.get("significance", {}))
+
+
+def windows(period) -> dict:
+    """The periods one report scores: ``{"current": period, "previous": …, "last_year": …}``."""
+    return {"current": period, **baselines(period)}
+
+
+@dataclass(frozen=True)
+class ScoreCounts:
+    """A report's score counts, computed by the engine (``data.aggregates.surveys``) or by
+    ``score_counts``/``completed_counts``: ``surveys`` has a row per window (``windows``) and cut
+    with ``window``, ``cut`` (the cut's columns joined by ``+``), ``CUT_COLUMNS`` (empty outside
+    the cut) and ``COUNT_COLUMNS``; ``completed`` a row per cut of the current period's tickets
+    with ``cut``, ``CUT_COLUMNS`` and ``completed``."""
+
+    surveys: pd.DataFrame
+    completed: pd.DataFrame
+
+    def scores(self, by: list[str], kpi: dict, window: str = "current") -> pd.DataFrame:
+        """``scores_by`` of ``window`` on cut ``by``; a baseline window has no tickets."""
+        by = list(by)
+        cut = "+".join(by)
+        sv = self.surveys[self.surveys["window"].eq(window).to_numpy() & self.surveys["cut"].eq(cut).to_numpy()]
+        done = None
+        if window == "current":
+            done = self.completed[self.completed["cut"].eq(cut).to_numpy()][by + ["completed"]]
+        return scores_from_counts(sv[by + COUNT_COLUMNS], done, by, kpi)
 
 
 def driver_window(period, months: int = 6):

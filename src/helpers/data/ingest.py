@@ -23,6 +23,8 @@ User errors are reported, never raised. Disk or programming errors do raise.
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -72,15 +74,37 @@ class _Read:
     typed: pd.DataFrame | None = None
     problems: list[Problem] = field(default_factory=list)
     clock_skew: dict[str, int] = field(default_factory=dict)  # stamps moved per column
+    copy: Future | None = None          # the gzip of the bytes read, for the originals (``_keep_originals``)
 
 
-def _read(table: str, path: Path, paths: Paths) -> _Read:
+# Work that releases the GIL (gzip, sorting and Parquet encoding) runs on a second core while
+# the rows are checked. Its jobs never wait for one another, so a full pool only delays them.
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _background() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:  # a national refresh ingests several entities at once, in threads
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
+        return _POOL
+
+
+def _read(table: str, path: Path, paths: Paths, keep: bool = False) -> _Read:
+    """Read raw file ``path`` of ``table``: its sha256, its cells and the problems of reading
+    them. The hash, the cells and (with ``keep``, for a file to be stored) the copy kept in the
+    originals all come from one reading of the bytes; the copy is compressed in the background."""
     rel = paths.rel(path)
-    out = _Read(table, path, rel, sha256_file(path))
+    data = path.read_bytes()
+    out = _Read(table, path, rel, sha256_bytes(data))
+    if keep:
+        out.copy = _background().submit(originals.gzip_bytes, data)
     if path.suffix.lower() == ".xlsx":
         header, body, problems = readers.read_xlsx(path, rel, table)
     else:
-        header, body, problems = readers.read_csv(path, rel)
+        header, body, problems = readers.read_csv(path, rel, data)
+    del data
     out.problems += problems  # short lines are left out of ``body``: refused once, not again per cell
     if header is None:
         return out
@@ -107,6 +131,13 @@ def _read(table: str, path: Path, paths: Paths) -> _Read:
     # a blank line is not a row, but it still counts for the line numbers after it
     out.raw = raw[raw.notna().any(axis=1).to_numpy()] if len(raw.columns) else raw.iloc[0:0]
     return out
+
+
+def _read_all(files: dict[str, Path], paths: Paths) -> dict[str, _Read]:
+    """``_read`` of each table's file, to be stored (``keep``), two files at once: Arrow parses
+    and trims without the GIL."""
+    pending = {t: _background().submit(_read, t, p, paths, True) for t, p in files.items()}
+    return {t: job.result() for t, job in pending.items()}
 
 
 # --- validating -------------------------------------------------------------------------------
@@ -259,10 +290,33 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=True)
 
 
+def _write_tables(reads: list[_Read], folder: Path) -> None:
+    """The processed Parquet file of each of ``reads`` in ``folder``, sorted and encoded two at
+    a time (Arrow sorts and encodes without the GIL); returns when all are written, and raises
+    what any of them raised."""
+    def write(r: _Read) -> None:
+        _write_parquet(_processed_frame(r), folder / f"{r.table}.parquet")
+
+    for job in [_background().submit(write, r) for r in reads]:
+        job.result()
+
+
 def _processed_frame(read: _Read) -> pd.DataFrame:
     spec = contract.TABLES[read.table]
     frame = contract.typed_frame(read.table, read.typed)
+    if _in_key_order(frame, spec.key):  # as exports usually are: the stable sort would change nothing
+        return frame.reset_index(drop=True)
     return frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
+
+
+def _in_key_order(frame: pd.DataFrame, key: tuple[str, ...]) -> bool:
+    """Whether the rows already are in the order of a one-column text ``key`` with no nulls
+    (each value at most the next; Arrow compares the bytes, as the sort does)."""
+    if len(key) != 1 or len(frame) < 2 or frame[key[0]].dtype != "str" or frame[key[0]].hasnans:
+        return False
+    ids = pa.array(frame[key[0]].array)
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    return bool(pa.compute.all(pa.compute.less_equal(ids[:-1], ids[1:])).as_py())
 
 
 def _file_entry(read: _Read, skew_seconds: int) -> dict:
@@ -285,9 +339,16 @@ def _recorded_clock_skew(record: dict) -> tuple[dict[str, dict[str, int]], int |
 # --- originals: the raw file versions ingested ------------------------------------------------
 def _keep_originals(reads: list[_Read], tmp: Path, target: Path) -> None:
     """Copies of the raw files of ``reads`` in the folder ``tmp`` being filled for ``target``
-    (``originals.keep``: linked from ``target``'s copies when it holds them already)."""
+    (``originals.keep``: linked from ``target``'s copies when it holds them already). A new copy
+    is the gzip ``_read`` made of the very bytes it hashed and parsed, when it made one."""
     for r in reads:
-        originals.keep(r.path, r.sha256, tmp, target)
+        name = originals.copy_name(r.path.name, r.sha256)
+        if r.copy is None or (target / originals.ORIGINALS_DIR / name).is_file():
+            originals.keep(r.path, r.sha256, tmp, target)
+            continue
+        copy = tmp / originals.ORIGINALS_DIR / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(r.copy.result())
 
 
 def _gone(before: list[dict], now: list[dict]) -> list[tuple[str, str]]:
@@ -677,7 +738,7 @@ def _ingest_drop(day: str, files: dict[str, Path], previous: dict | None, roster
     (ticket ids unique across all months and days, surveys' tickets in this or an earlier day
     or month, ids unique across the month's days, rows dated inside the day), then store it."""
     month = day[:7]
-    reads = {t: _read(t, files[t], paths) for t in contract.DAY_TABLES if t in files}
+    reads = _read_all({t: files[t] for t in contract.DAY_TABLES if t in files}, paths)
     staff = store.read_month(store.ROSTER, month, root=root, columns=["employee_id", "role"])
     stored = pd.concat([_stored_tickets(month, root),
                         _labelled_ids(_other_drops(month, day, "tickets", root), "ticket_id")])
@@ -712,8 +773,7 @@ def _ingest_drop(day: str, files: dict[str, Path], previous: dict | None, roster
     superseded: list[dict] = []
 
     def fill(tmp: Path) -> None:
-        for r in ordered:
-            _write_parquet(_processed_frame(r), tmp / f"{r.table}.parquet")
+        _write_tables(ordered, tmp)
         write_atomic(tmp / store.INGEST_RECORD, canonical_json(record))
         _keep_originals(ordered, tmp, target)
         _supersede(_gone((previous or {}).get("files", []), record["files"]), paths, superseded, notes)
@@ -867,8 +927,8 @@ def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], p
     if not problems and previous is not None and _unchanged(previous, files, reg_path, paths):
         # hashes first: an unchanged month is not parsed again (a rerun must take seconds)
         return _unchanged_result(month, previous, paths, reg_previous)
-    reads = {t: _read(t, p, paths) for t, p in files.items()}
-    reg_read = _read(REGISTRY_STEM, reg_path, paths) if reg_path is not None else None
+    reads = _read_all(files, paths)
+    reg_read = _read(REGISTRY_STEM, reg_path, paths, keep=True) if reg_path is not None else None
 
     prev_hashes = {f["path"]: f["sha256"] for f in (previous or {}).get("files", [])}
     now_hashes = {r.rel: r.sha256 for r in reads.values()}
@@ -952,8 +1012,7 @@ def _ingest_files(month: str, files: dict[str, Path], problems: list[Problem], p
             gone += [v for d in store.day_drops(month, root) for v in _recorded_files(store.day_record(d, root))]
 
         def fill(tmp: Path) -> None:
-            for r in ordered:
-                _write_parquet(_processed_frame(r), tmp / f"{r.table}.parquet")
+            _write_tables(ordered, tmp)
             write_atomic(tmp / store.INGEST_RECORD, canonical_json(record))
             if keep_days:
                 link_tree(target / store.DAYS_DIR, tmp / store.DAYS_DIR)

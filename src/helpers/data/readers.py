@@ -7,6 +7,7 @@ A file that cannot be read becomes a ``Problem`` naming the file (and the line w
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import date, datetime, time
 from pathlib import Path
@@ -19,17 +20,18 @@ from . import contract
 from .ingest_report import Problem, file_problem
 
 
-def read_csv_fast(path: Path) -> pd.DataFrame | None:
-    """Every cell of a well-formed CSV file as text, with Arrow's reader (several times faster
-    than pandas'); None when the file is not plain (bad UTF-8, a ragged line, a broken quote):
-    then pandas reads it and says where. Both give the same cells for a file both can read."""
+def read_csv_fast(source: Path | bytes) -> pd.DataFrame | None:
+    """Every cell of a well-formed CSV file (a path, or the file's bytes) as text, with Arrow's
+    reader (several times faster than pandas'); None when the file is not plain (bad UTF-8, a
+    ragged line, a broken quote): then pandas reads it and says where. Both give the same cells
+    for a file both can read."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
+        with _text(source) as fh:
             width = len(next(csv.reader(fh)))
         if width < 2:
             return None
         table = pa_csv.read_csv(
-            path,
+            pa.BufferReader(source) if isinstance(source, bytes) else source,
             read_options=pa_csv.ReadOptions(autogenerate_column_names=True, use_threads=False),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
@@ -44,20 +46,30 @@ def read_csv_fast(path: Path) -> pd.DataFrame | None:
                          for i in range(width)})
 
 
-def read_csv(path: Path, rel: str) -> tuple[list[str] | None, pd.DataFrame | None, list[Problem]]:
+def _text(source: Path | bytes):
+    """``source`` open as UTF-8 text (a BOM skipped), for the csv module."""
+    if isinstance(source, bytes):
+        return io.TextIOWrapper(io.BytesIO(source), encoding="utf-8-sig", newline="")
+    return open(source, encoding="utf-8-sig", newline="")
+
+
+def read_csv(path: Path, rel: str, data: bytes | None = None) -> tuple[list[str] | None, pd.DataFrame | None,
+                                                                      list[Problem]]:
     """The header, the cells as text (index = spreadsheet line) and the problems of reading.
+    ``data``: the file's bytes, when the caller has read them already (ingest hashes the same
+    bytes it parses), else the file at ``path`` is read.
 
     Arrow reads a plain file; anything else goes to pandas' Python engine, which is slower
     but, unlike pandas' C engine, leaves the fields a short line lacks as null instead of
     filling them with empty text: so a short line is refused with its line (``file.short``)
     and the rest of the file is still checked. A longer line stops the file (``file.ragged``).
     """
-    frame = read_csv_fast(path)
+    frame = read_csv_fast(path if data is None else data)
     if frame is not None:
         return split_header(frame)
     try:
         frame = pd.read_csv(
-            path, header=None, dtype=str, keep_default_na=False, na_filter=True,
+            path if data is None else io.BytesIO(data), header=None, dtype=str, keep_default_na=False, na_filter=True,
             skip_blank_lines=False, encoding="utf-8-sig", engine="python",
         )
     except UnicodeDecodeError as exc:

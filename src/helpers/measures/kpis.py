@@ -23,6 +23,13 @@ Definitions (config ``kpi``, printed on the Methods page with ``kpi.version``):
   resolution is recorded;
 - digital take-up = completed on virtual channels (and, by default, assisted-digital ones) ÷
   all completed (UK Service Standard).
+
+Where the tickets are many, a chapter passes the engine (``helpers.data.aggregates.tickets.Tickets``)
+instead of rows to ``table``, ``monthly_trend``, ``volumes`` and ``completions``: it counts the
+same flags in DuckDB, sums durations as integer microseconds and takes exact percentiles there,
+and ``from_sums`` turns its answer into the very frame ``kpi_table`` gives (means once from the
+integer sums, shares by ``derive``). The functions on rows stay the reference the engine is tested
+against.
 """
 
 from __future__ import annotations
@@ -32,14 +39,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..base.periods import shift_month
+from ..base.periods import months_between, shift_month
 
 SERVED_OUTCOMES = ("completed", "transferred", "referred")
 CALENDAR_KEYS = ("month", "day", "weekday", "hour")
 
 # Counts pooled per cut, then the KPIs derived from them (the column order of kpi_table).
-COUNT_COLUMNS = ["transactions", "completed", "referred", "no_shows", "appointments", "appointment_no_shows", "abandoned",
-                 "short_abandons", "offered", "served", "queued_served", "sl_met", "sl_base", "fcr_known",
+COUNT_COLUMNS = ["transactions", "completed", "referred", "no_shows", "appointments", "appointment_no_shows",
+                 "abandoned", "short_abandons", "offered", "served", "queued_served", "sl_met", "sl_base", "fcr_known",
                  "fcr_yes", "digital", "assisted_digital"]
 KPI_COLUMNS = ["completion_rate", "wait_mean", "wait_p50", "wait_p90", "service_level", "handle_mean", "abandonment",
                "no_show_rate", "fcr", "virtual_share"]
@@ -49,8 +56,8 @@ HIGHER_IS_BETTER = {"completion_rate": True, "service_level": True, "fcr": True,
                     "abandonment": False, "no_show_rate": False}
 SHARE_KPIS = ("completion_rate", "service_level", "abandonment", "no_show_rate", "fcr", "virtual_share")
 DURATION_KPIS = ("wait_mean", "wait_p50", "wait_p90", "handle_mean")
-# The ticket columns every KPI above needs (``store.load(..., columns=TICKET_COLUMNS)``): the
-# channels chapter and the daily report load exactly these.
+# The ticket columns every KPI above needs (``store.load(..., columns=TICKET_COLUMNS)``): the rows
+# the engine's tables are checked against (the chapters themselves read the engine, ``table``).
 TICKET_COLUMNS = ["centre_id", "channel_id", "service_id", "created_at", "booked", "called_at", "started_at",
                   "ended_at", "outcome", "resolved_first_contact", "assisted_digital"]
 
@@ -271,6 +278,79 @@ def kpi_table(tickets: pd.DataFrame, by: list[str], st: KpiSettings) -> pd.DataF
     return out[[*by, *COUNT_COLUMNS, *KPI_COLUMNS]]
 
 
+# --- the same tables from ticket rows or from the engine ---------------------------------------
+# A chapter's ``tickets`` is either ticket rows (a frame, as ``store.load`` returns them: the pandas
+# computation above, kept as the reference) or the engine (``helpers.data.aggregates.tickets.Tickets``:
+# the same tables computed in DuckDB over the store). Both give the same frames.
+
+def is_rows(tickets) -> bool:
+    """Whether ``tickets`` are ticket rows (a frame) rather than the engine."""
+    return isinstance(tickets, pd.DataFrame)
+
+
+def select(tickets: pd.DataFrame, months=None, days=None, channels=None) -> pd.DataFrame:
+    """The ticket rows created in ``months`` (``YYYY-MM``), on ``days`` (dates or ``YYYY-MM-DD``)
+    and on ``channels``; None leaves a filter out, an empty list keeps no row."""
+    keep = np.ones(len(tickets), dtype=bool)
+    if months is not None:
+        keep &= period_labels(tickets["created_at"], "M").isin([str(m) for m in months]).to_numpy()
+    if days is not None:
+        wanted = {f"{pd.Timestamp(getattr(d, 'start', d)):%Y-%m-%d}" for d in days}
+        keep &= period_labels(tickets["created_at"], "D").isin(sorted(wanted)).to_numpy()
+    if channels is not None:
+        keep &= tickets["channel_id"].astype(str).isin([str(c) for c in channels]).to_numpy()
+    return tickets if keep.all() else tickets[keep]
+
+
+def _mean_us(total, n) -> float:
+    """The mean in seconds of ``n`` durations summing to ``total`` microseconds, computed once from
+    the integers (the float nearest to the exact mean); NaN when there is none."""
+    return int(total) / (int(n) * 1_000_000) if int(n) else float("nan")
+
+
+def from_sums(sums: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``kpi_table``'s frame from the engine's integer counts and sums of a cut (``Tickets.kpi_sums``):
+    the means once from the integer sums and counts, the percentiles from microseconds to seconds,
+    the shares by ``derive``."""
+    by = list(by)
+    out = sums[[*by, *COUNT_COLUMNS]].copy()
+    out["wait_mean"] = [_mean_us(s, n) for s, n in zip(sums["wait_sum_us"], sums["wait_n"], strict=True)]
+    out["wait_p50"] = sums["wait_p50_us"].astype(float).to_numpy() / 1e6
+    out["wait_p90"] = sums["wait_p90_us"].astype(float).to_numpy() / 1e6
+    out["handle_mean"] = [_mean_us(s, n) for s, n in zip(sums["handle_sum_us"], sums["handle_n"], strict=True)]
+    out = derive(out)
+    out = out.astype({c: np.int64 for c in COUNT_COLUMNS})
+    out = out.astype({c: float for c in KPI_COLUMNS})
+    return out[[*by, *COUNT_COLUMNS, *KPI_COLUMNS]].reset_index(drop=True)
+
+
+def table(tickets, by: list[str], st: KpiSettings, *, months=None, days=None, channels=None) -> pd.DataFrame:
+    """``kpi_table`` of the tickets created in ``months``, on ``days``, on ``channels`` (``select``),
+    from ticket rows or from the engine (its integer sums through ``from_sums``)."""
+    if is_rows(tickets):
+        return kpi_table(select(tickets, months, days, channels), by, st)
+    return from_sums(tickets.kpi_sums(list(by), st, months=months, days=days, channels=channels), by)
+
+
+ROUTE = ["channel_id", "assisted_digital"]
+
+
+def completions(tickets, by=(), months=None) -> pd.DataFrame:
+    """Completed transactions per cut ``by`` (ticket columns and calendar keys) and route: ``by``,
+    the route keys not in it (``channel_id``, ``assisted_digital``: completed with staff help),
+    ``completed``; sorted by them. From ticket rows or the engine (``Tickets.completions``). The
+    take-up, centre mix and channel mix of ``chapters.adoption`` are sums of it."""
+    by = list(by)
+    if not is_rows(tickets):
+        return tickets.completions(by, months=months)
+    keys = [*by, *[k for k in ROUTE if k not in by]]
+    frame = select(tickets, months)
+    done = with_calendar(frame[frame["outcome"].eq("completed").to_numpy()], keys)
+    parts = done[keys].assign(assisted_digital=done["assisted_digital"].fillna(False).astype(bool))
+    out = parts.groupby(keys, sort=True, observed=True).size().rename("completed").reset_index()
+    return out.astype({"completed": np.int64, "assisted_digital": bool})
+
+
 def in_month(tickets: pd.DataFrame, month: str) -> pd.DataFrame:
     """The tickets created in ``month`` (``YYYY-MM``)."""
     created = pd.to_datetime(tickets["created_at"])
@@ -278,14 +358,18 @@ def in_month(tickets: pd.DataFrame, month: str) -> pd.DataFrame:
     return tickets[((created >= start) & (created < start + pd.offsets.MonthBegin(1))).to_numpy()]
 
 
-def volumes(tickets: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Transactions (all tickets) and completed ones per cut ``by``, sorted by the cut."""
+def volumes(tickets, by: list[str], months=None) -> pd.DataFrame:
+    """Transactions (all tickets) and completed ones per cut ``by``, sorted by the cut; from ticket
+    rows or the engine (``Tickets.volumes``), of the tickets created in ``months`` when given."""
+    if not is_rows(tickets):
+        return tickets.volumes(list(by), months=months)
+    tickets = with_calendar(select(tickets, months), by)
     if tickets.empty:
         return pd.DataFrame(columns=[*by, "transactions", "completed"]).astype({"transactions": int, "completed": int})
     out = (
         tickets.assign(_completed=tickets["outcome"].eq("completed"))
         .groupby(by, observed=True, sort=True)
-        .agg(transactions=("ticket_id", "size"), completed=("_completed", "sum"))
+        .agg(transactions=("outcome", "size"), completed=("_completed", "sum"))
         .reset_index()
     )
     return out.astype({"transactions": int, "completed": int})
@@ -314,14 +398,12 @@ SUMMARY_COLUMNS = ["metric", "value", "previous", "last_year", "change_year", "m
                    "target"]
 
 
-def monthly_trend(tickets: pd.DataFrame, st: KpiSettings, month: str, by: list[str] | tuple = (),
+def monthly_trend(tickets, st: KpiSettings, month: str, by: list[str] | tuple = (),
                   months: int = 12) -> pd.DataFrame:
     """``kpi_table`` per month (and cut ``by``) for ``month`` and the ``months`` months before it:
-    the trend and the same month last year. Months without traffic are absent."""
-    first = shift_month(month, -months)
-    frame = with_calendar(tickets, ["month"])
-    frame = frame[((frame["month"] >= first) & (frame["month"] <= month)).to_numpy()]
-    return kpi_table(frame, ["month", *by], st)
+    the trend and the same month last year. Months without traffic are absent. From ticket rows
+    or the engine (``table``)."""
+    return table(tickets, ["month", *by], st, months=months_between(shift_month(month, -months), month))
 
 
 def targets(kpi: dict) -> dict[str, float]:

@@ -215,6 +215,22 @@ def safe_excerpt(text: str, limit: int = EXAMPLE_CHARS) -> str:
 
 # --- comments from surveys and feedback --------------------------------------------------------
 
+def _each(func, values) -> list:
+    """``[func(v) for v in values]``, calling ``func`` once per distinct value: comments often
+    repeat word for word, and every function applied here depends on the text alone."""
+    done = {}
+    out = []
+    for v in values:
+        key = v if isinstance(v, str) else None
+        if key is None:
+            out.append(func(v))
+            continue
+        if key not in done:
+            done[key] = func(v)
+        out.append(done[key])
+    return out
+
+
 COMMENT_COLUMNS = ["source_id", "kind", "centre_id", "channel_id", "at", "text", "lang"]
 
 
@@ -242,14 +258,14 @@ def comments(surveys: pd.DataFrame, feedback: pd.DataFrame, top_box=(4, 5)) -> p
     })
     parts = [p for p in (part_s, part_f) if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COMMENT_COLUMNS[:-1])
-    out["lang"] = [detect_language(x) for x in out["text"]]
+    out["lang"] = _each(detect_language, out["text"])
     out = out.sort_values(["at", "source_id"], ascending=[False, True], kind="mergesort")
     return out[COMMENT_COLUMNS].reset_index(drop=True)
 
 
 def tag(comments_frame: pd.DataFrame, lexicon: dict | None = None) -> pd.DataFrame:
     """One row per comment and theme it mentions (a comment may carry several themes)."""
-    tagged = comments_frame.assign(theme=[themes_of(x, lexicon) for x in comments_frame["text"]])
+    tagged = comments_frame.assign(theme=_each(lambda x: themes_of(x, lexicon), comments_frame["text"]))
     return tagged.explode("theme").dropna(subset=["theme"]).reset_index(drop=True)
 
 
@@ -290,13 +306,13 @@ def examples(comments_frame: pd.DataFrame, top: pd.DataFrame, by: list[str], per
                             kind="mergesort")
     order = {t: i for i, t in enumerate(THEMES)}
     # the same words twice teach nothing: one example per distinct (normalised) comment
-    keep = keep.assign(_same=[" ".join(words(x)) for x in keep["text"]])
+    keep = keep.assign(_same=_each(lambda x: " ".join(words(x)), keep["text"]))
     keep = keep.drop_duplicates([*by, "theme", "_same"], keep="first")
     keep = keep.groupby([*by, "theme"], sort=False).head(per_theme)
     rank = top.reset_index(drop=True).reset_index().rename(columns={"index": "_rank"})[[*by, "theme", "_rank"]]
     keep = keep.merge(rank, on=[*by, "theme"]).assign(_o=lambda d: d["theme"].map(order))
     keep = keep.sort_values(["_rank", "at", "source_id"], ascending=[True, False, True], kind="mergesort")
-    keep["text"] = [safe_excerpt(x) for x in keep["text"]]
+    keep["text"] = _each(safe_excerpt, keep["text"])
     return keep[cols].reset_index(drop=True)
 
 
@@ -305,10 +321,13 @@ def top_terms(comments_frame: pd.DataFrame, by: list[str], n: int = 5) -> pd.Dat
     ``by, term, mentions`` (comments containing the term), most frequent first, ties by term."""
     cols = [*by, "term", "mentions"]
     rows = []
+    grams_of = {}   # comments often repeat word for word: each distinct one is read once
     for record in comments_frame.to_dict("records"):
-        w = content_words(record["text"], record["lang"])
-        grams = sorted(set(w) | {f"{a} {b}" for a, b in zip(w, w[1:])})
-        rows.extend({**{c: record[c] for c in by}, "term": g} for g in grams)
+        key = (record["text"], record["lang"])
+        if key not in grams_of:
+            w = content_words(*key)
+            grams_of[key] = sorted(set(w) | {f"{a} {b}" for a, b in zip(w, w[1:], strict=False)})
+        rows.extend({**{c: record[c] for c in by}, "term": g} for g in grams_of[key])
     if not rows:
         return pd.DataFrame(columns=cols)
     frame = pd.DataFrame(rows)

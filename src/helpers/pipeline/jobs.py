@@ -59,6 +59,9 @@ class Group:
     root: Path
     reports_base: Path   # GOLDBOOK_REPORTS for the kernel: the staging folder
     jobs: tuple[Job, ...]
+    # variables the kernel takes from here rather than inherit (None: unset): on a cluster worker,
+    # the thread settings of the machine that asked for the run (``pipeline.cluster``)
+    environ: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)

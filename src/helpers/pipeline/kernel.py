@@ -32,7 +32,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.utils import remove_args
 
 from ..base.messages import render_markdown
-from ..base.paths import CODE_ROOT, REPORTS_ENV
+from ..base.paths import CODE_ROOT, REPORTS_ENV, RESTRICTED_ENV
 from ..base.periods import Period
 from .jobs import Group, Job, Outcome, RunError
 
@@ -59,6 +59,18 @@ def kernel_env(period: Period, root: Path, reports_base: Path) -> dict[str, str]
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "JUPYTER_PLATFORM_DIRS": "1",
     }
+
+
+def inherited_env(overrides) -> dict[str, str]:
+    """This process's environment with ``overrides`` (``Group.environ``) applied: a None value unsets."""
+    env = dict(os.environ)
+    env.pop(RESTRICTED_ENV, None)    # a published run writes staff summaries into the root's restricted/
+    for name, value in overrides:
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
 
 
 # --- executing a group in one kernel -----------------------------------------------------------
@@ -101,7 +113,7 @@ def _start_kernel(group: Group, log):
     specs = KernelSpecManager(kernel_dirs=[])
     km = KernelManager(kernel_name=KERNEL, kernel_spec_manager=specs,
                        client_class="jupyter_client.asynchronous.AsyncKernelClient")
-    env = {**os.environ, **kernel_env(group.period, group.root, group.reports_base)}
+    env = {**inherited_env(group.environ), **kernel_env(group.period, group.root, group.reports_base)}
     # the kernel's own stderr (start-up notices, crashes) goes to a log, not the user's terminal
     # no input history: nothing written under the user's home, and cell numbers can restart at 1
     km.start_kernel(cwd=str(group.root), env=env, stdout=log, stderr=log,
@@ -128,6 +140,8 @@ def execute_group(group: Group, progress: Callable[[str], None],
 
     Returns one Outcome per notebook that ran. Never raises for a notebook's own failure.
     """
+    if abandon is not None and abandon.is_set():   # no kernel started for a period already lost
+        return []
     logging.getLogger("papermill").setLevel(logging.ERROR)
     engine = _engine()
     outcomes: list[Outcome] = []

@@ -32,7 +32,8 @@ between notebooks: starting a kernel and importing pandas, scipy and matplotlib 
 once per language instead of once per chapter. The grouping is the same for ``run PERIOD``,
 ``run --all`` and ``verify``, so outputs never depend on how a run was asked for. The groups of
 all requested periods share ``jobs`` threads (each waits on its own kernel process), so both
-cores stay busy.
+cores stay busy. Given an ``executor`` (``pipeline.cluster``: a Dask cluster), the groups run
+there instead, each still one kernel; waiting and publishing stay here.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ import shutil
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -57,7 +59,7 @@ from ..base.paths import CODE_ROOT, get_paths
 from ..base.periods import KINDS, Period, PeriodError, parse, week_of
 from ..data import ingest, originals, store
 from . import ledger, manifest
-from .jobs import Group, Job, RunError, RunResult
+from .jobs import Group, Job, Outcome, RunError, RunResult
 
 PARAMETERS = ("period", "lang", "root")   # what the runner injects, and all it injects
 STAGING_PREFIX = ".staging-"
@@ -70,6 +72,7 @@ class _PeriodRun:
     staged: Path
     notebooks: list[Path]
     futures: list[Future] = field(default_factory=list)
+    read: int = 0                      # how many of its futures the runner has read
     failure: str = ""
     outputs: list[str] = field(default_factory=list)
     started: float = 0.0
@@ -278,19 +281,19 @@ def _say(line: str) -> None:
 
 def run_period(period: str, root: str | os.PathLike | None = None, langs: Sequence[str] = LANGS,
                jobs: int = 2, force: bool = False, notebooks_dir: str | os.PathLike | None = None,
-               progress: Callable[[str], None] = _say) -> RunResult:
+               progress: Callable[[str], None] = _say, executor: Executor | None = None) -> RunResult:
     """Run one period's notebooks in ``langs`` and publish them to ``reports/<period>/``.
 
     Returns a RunResult (``published``, ``skipped`` or ``failed``); raises RunError before
     running anything when the request itself is wrong.
     """
     return run_periods([period], root, langs=langs, jobs=jobs, force=force,
-                       notebooks_dir=notebooks_dir, progress=progress)[0]
+                       notebooks_dir=notebooks_dir, progress=progress, executor=executor)[0]
 
 
 def run_all(root: str | os.PathLike | None = None, langs: Sequence[str] = LANGS, jobs: int = 2,
             force: bool = False, notebooks_dir: str | os.PathLike | None = None,
-            progress: Callable[[str], None] = _say) -> list[RunResult]:
+            progress: Callable[[str], None] = _say, executor: Executor | None = None) -> list[RunResult]:
     """Run every period of ``all_periods`` (months, years, the archive's weeks and days)."""
     for line in settle(root, adopt=False):  # a swap cut in the store would hide a month from all_periods
         progress(line)
@@ -298,15 +301,18 @@ def run_all(root: str | os.PathLike | None = None, langs: Sequence[str] = LANGS,
     if not periods:
         raise RunError("no processed month yet: run `goldbook ingest --all` first")
     return run_periods(periods, root, langs=langs, jobs=jobs, force=force,
-                       notebooks_dir=notebooks_dir, progress=progress)
+                       notebooks_dir=notebooks_dir, progress=progress, executor=executor)
 
 
 def run_periods(periods: Iterable[str], root: str | os.PathLike | None = None, langs: Sequence[str] = LANGS,
                 jobs: int = 2, force: bool = False, notebooks_dir: str | os.PathLike | None = None,
-                progress: Callable[[str], None] = _say) -> list[RunResult]:
+                progress: Callable[[str], None] = _say, executor: Executor | None = None) -> list[RunResult]:
     """Run several periods through one worker pool; one RunResult per period, in input order.
 
     Periods are independent: one that fails publishes nothing, the others still publish.
+    ``executor`` runs the groups instead of ``jobs`` local threads (``cluster.connect`` gives
+    one); its ``submit(fn, group, progress, abandon)`` must call ``fn`` so, and a job it
+    cannot finish raises RunError from its future. Its caller shuts it down.
     """
     paths = get_paths(root)
     root = paths.root
@@ -357,14 +363,15 @@ def run_periods(periods: Iterable[str], root: str | os.PathLike | None = None, l
 
     if todo:
         try:
-            _execute_all(todo, root, base, langs, jobs, params_cells, progress, results)
+            _execute_all(todo, root, base, langs, jobs, params_cells, progress, results, executor)
         finally:
             shutil.rmtree(base, ignore_errors=True)
     return [results[label] for label in labels]
 
 
 def _execute_all(todo: list[_PeriodRun], root: Path, base: Path, langs: tuple[str, ...], jobs: int,
-                 params_cells: dict[Path, int], progress, results: dict[str, RunResult]) -> None:
+                 params_cells: dict[Path, int], progress, results: dict[str, RunResult],
+                 executor: Executor | None = None) -> None:
     # papermill and jupyter_client take about half a second to import: only a run with notebooks
     # to execute pays it (a run with nothing to do, `status` and verify's ingest child do not)
     from . import kernel
@@ -386,23 +393,26 @@ def _execute_all(todo: list[_PeriodRun], root: Path, base: Path, langs: tuple[st
         with lock:
             progress(line)
 
-    owner: dict[Future, _PeriodRun] = {}
-    with ThreadPoolExecutor(max_workers=min(jobs, len(groups)), thread_name_prefix="goldbook-run") as pool:
+    owner: dict[Future, tuple[_PeriodRun, Group]] = {}
+    if executor is None:   # the run's own threads; an executor given is its caller's to shut down
+        context = ThreadPoolExecutor(max_workers=min(jobs, len(groups)), thread_name_prefix="goldbook-run")
+    else:
+        context = nullcontext(executor)
+    with context as pool:
         try:
             for run, group in groups:
                 if not run.started:
                     run.started = time.monotonic()
                 future = pool.submit(kernel.execute_group, group, say, run.abandon)
                 run.futures.append(future)
-                owner[future] = run
+                owner[future] = (run, group)
             pending = set(owner)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    run = owner[future]
-                    if future.cancelled():
-                        continue
-                    for outcome in future.result():
+                    run, group = owner[future]
+                    run.read += 1
+                    for outcome in _outcomes(future, group):
                         if outcome.ok:
                             run.outputs.append(f"reports/{outcome.job.period}/{outcome.job.lang}/{outcome.job.template.name}")
                         elif not run.failure:
@@ -410,12 +420,25 @@ def _execute_all(todo: list[_PeriodRun], root: Path, base: Path, langs: tuple[st
                             run.abandon.set()           # the period is lost: run no more of it
                             for other in run.futures:
                                 other.cancel()
-                    if all(f.done() for f in run.futures) and run.period.label not in results:
+                    # every job read, not merely ended: one that ended since `wait` returned may have failed
+                    if run.read == len(run.futures):
                         results[run.period.label] = _conclude(run, root, langs, say)
         except BaseException:
             for future in owner:
                 future.cancel()
             raise
+
+
+def _outcomes(future: Future, group: Group) -> list[Outcome]:
+    """What an ended job's future says of its notebooks: none if it was cancelled, and a failure
+    of its first notebook if the executor lost it (RunError: on a cluster, its workers died)."""
+    if future.cancelled():
+        return []
+    try:
+        return future.result()
+    except RunError as exc:
+        names = ", ".join(job.template.stem for job in group.jobs)
+        return [Outcome(group.jobs[0], False, 0.0, f"the {group.lang} job ({names}) did not finish: {exc}")]
 
 
 def _conclude(run: _PeriodRun, root: Path, langs: tuple[str, ...], progress) -> RunResult:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import calendar
 import multiprocessing
+import os
 import re
 import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -446,9 +447,10 @@ def ingest_clean(work_root, hint_root=None, notes: list | None = None) -> None:
 
 
 def rebuild(period: str, work_root, languages: Sequence[str], *, hint_root=None,
-            seconds: dict | None = None, notes: list | None = None) -> None:
+            seconds: dict | None = None, notes: list | None = None, executor: Executor | None = None) -> None:
     """Ingest the staged raw months in ``work_root`` (``ingest_clean``) and run the period's
-    notebooks there with the runner, forced, in ``languages``.
+    notebooks there with the runner, forced, in ``languages`` (on ``executor`` when given: a
+    cluster, ``runner.run_periods``).
 
     A rejected month or a failed run is raised as ``RuntimeError`` with its report. ``seconds``
     receives the wall time of each step (for the benchmark).
@@ -456,7 +458,8 @@ def rebuild(period: str, work_root, languages: Sequence[str], *, hint_root=None,
     started = time.perf_counter()
     ingest_clean(work_root, hint_root, notes)
     middle = time.perf_counter()
-    result = runner.run_period(period, root=work_root, langs=tuple(languages), force=True, progress=_rebuild_progress)
+    result = runner.run_period(period, root=work_root, langs=tuple(languages), force=True, progress=_rebuild_progress,
+                               executor=executor)
     if seconds is not None:
         seconds.update(ingest=middle - started, run=time.perf_counter() - middle)
     if getattr(result, "ok", True) is False:
@@ -566,7 +569,7 @@ def verify_published(period: str, root=None, *, manifest=None, edition: int | No
 
 
 def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_root=None,
-           edition: int | None = None) -> VerifyResult:
+           edition: int | None = None, executor: Executor | None = None) -> VerifyResult:
     """Rebuild ``period`` in a clean temporary root and compare it with its manifest.
 
     ``ok`` only when every recorded output is rebuilt with the same normalised sha256, nothing
@@ -579,7 +582,9 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
     manifest must be the one the ledger names (``published`` in the result). ``edition`` checks
     that edition of the period instead (an earlier one lives in ``reports/<period>/editions/<n>/``),
     rebuilt from its own inputs (``restore_inputs``). ``keep`` leaves the temporary root in place
-    for inspection; ``work_root`` chooses it (empty or absent).
+    for inspection; ``work_root`` chooses it (empty or absent). ``executor`` runs the rebuild's
+    notebooks (a cluster: the temporary root is then made in ``reports/``, under the data root that
+    the workers share, as a staging folder that ``runner.settle`` removes if verify is killed).
     """
     paths = get_paths(root)
     label = parse_period(period, paths.root).label
@@ -615,7 +620,17 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
     result.config_changed = compare_config(manifest.get("config", {}), config_hashes(label, paths.root))
 
     made_tmp = work_root is None
-    work = Path(tempfile.mkdtemp(prefix=f"goldbook-verify-{label}-")) if made_tmp else Path(work_root)
+    scratch = None
+    if not made_tmp:
+        work = Path(work_root)
+    elif executor is not None:
+        paths.reports.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f"{runner.STAGING_PREFIX}verify-{label}-{os.getpid()}-",
+                                        dir=paths.reports))
+        work = scratch / "root"   # ingest's side folder goes beside it, inside the staging folder
+        work.mkdir()
+    else:
+        work = Path(tempfile.mkdtemp(prefix=f"goldbook-verify-{label}-"))
     clock = time.perf_counter()
     try:
         languages = (manifest.get("run") or {}).get("languages") or ["en"]
@@ -631,13 +646,15 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
                     result.notes.append(f"rebuilt from edition {edition}'s own inputs: "
                                         f"{len(changed)} raw file(s) as they were then")
             result.seconds["stage"] = time.perf_counter() - clock
-            rebuild(label, work, languages, hint_root=hint, seconds=result.seconds, notes=result.notes)
+            rebuild(label, work, languages, hint_root=hint, seconds=result.seconds, notes=result.notes,
+                    executor=executor)
         except Exception as exc:  # noqa: BLE001 - a failed rebuild is a verify finding, not a crash
             result.error = _describe(exc)
             if made_tmp and not keep:
                 result.notes.append(f"`goldbook verify {label} --keep` keeps the rebuild for inspection")
         if keep or not made_tmp:
-            result.notes.append(f"the rebuild is in {work}")
+            result.notes.append(f"the rebuild is in {work}" + (" until the next goldbook command (a staging folder "
+                                                                "in reports/, for the cluster)" if scratch else ""))
         # after a failed rebuild the store may be partial: hash the raw files themselves instead
         rebuilt_inputs = _safe_inputs(label, work) if result.error is None else None
         if rebuilt_inputs is None:
@@ -652,7 +669,7 @@ def verify(period: str, root=None, *, manifest=None, keep: bool = False, work_ro
         result.seconds["compare"] = time.perf_counter() - clock
     finally:
         if made_tmp and not keep:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(scratch or work, ignore_errors=True)
     return result
 
 
