@@ -381,11 +381,11 @@ def write_workspace(root, *, entities: int = DEFAULTS["entities"], seed: int = D
 
 
 def _write_config(entity_root: Path, model: dict, shape: Shape) -> None:
+    """The model case's ``config/`` (criteria, catalogue, database mapping: as any data root's copy
+    of it, so the manifests hash them) with the entity's own ``entity.yaml``."""
     config = entity_root / "config"
-    (config / "criteria").mkdir(parents=True, exist_ok=True)
-    for item in sorted((CODE_ROOT / "config" / "criteria").iterdir()):
-        if item.is_file():
-            shutil.copy2(item, config / "criteria" / item.name)
+    shutil.copytree(CODE_ROOT / "config", config, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".*", "__pycache__", "entity.yaml"))
     note = f"# {shape.name_en}: a national demo entity (the model case's settings, its own name and centres).\n"
     write_atomic(config / "entity.yaml", _yaml(entity_config(model, shape), note))
 

@@ -12,8 +12,9 @@ The manifest records (``build_manifest``):
 - ``inputs``: the listing, so the period can be rebuilt from exactly those files
   (``goldbook verify --national PERIOD``);
 - ``missing``: the entities of ``national.yaml`` that had not published the period;
-- ``settings``: ``national.yaml``'s sha256; ``code``, ``lock``, ``environment`` as an entity
-  manifest records them (``pipeline.manifest``);
+- ``settings``: ``national.yaml``'s sha256; ``catalogue``: the message catalogue's files (the
+  figures' words); ``code``, ``lock``, ``environment`` as an entity manifest records them
+  (``pipeline.manifest``);
 - ``outputs``: every table's and figure's sha256 (the bytes are deterministic: fixed sort orders,
   the house style's fixed SVG salt and no SVG date);
 - ``volatile``: when it was recorded, which feeds no hash.
@@ -30,8 +31,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..base import plots
-from ..base.files import canonical_json, swap_dir, write_atomic
-from ..base.messages import LANGS
+from ..base.files import canonical_json, sha256_file, swap_dir, write_atomic
+from ..base.messages import CATALOGUE_DIR, LANGS
 from ..base.periods import kind_of
 from ..pipeline.manifest import (
     MANIFEST_NAME,
@@ -51,7 +52,7 @@ MANIFEST_FORMAT = 1
 FIGURES = ("take_up", "readiness", "shrinkage_csat")
 STAGING_PREFIX = ".staging-"
 # what a national period's outputs depend on (``fingerprint``)
-FINGERPRINT_KEYS = ("settings", "inputs", "missing", "code", "lock")
+FINGERPRINT_KEYS = ("settings", "inputs", "missing", "catalogue", "code", "lock")
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,13 @@ def fingerprint(settings: Settings, listing: list[dict], missing: list[str]) -> 
     missing, the code and the lock file (as ``build_manifest`` records them)."""
     code = code_hash()
     return {"settings": {"file": SETTINGS_FILE, "sha256": settings.sha256}, "inputs": listing,
-            "missing": sorted(missing), "code": {"sha256": code["sha256"], "files": code["files"]},
-            "lock": lock_hash()}
+            "missing": sorted(missing), "catalogue": catalogue_hashes(),
+            "code": {"sha256": code["sha256"], "files": code["files"]}, "lock": lock_hash()}
+
+
+def catalogue_hashes() -> dict[str, str]:
+    """``{config/messages/<file>: sha256}`` of the message catalogue the figures' words come from."""
+    return {f"config/messages/{p.name}": sha256_file(p) for p in sorted(CATALOGUE_DIR.glob("*.yaml"))}
 
 
 def recorded_fingerprint(manifest: dict) -> dict:
@@ -123,6 +129,7 @@ def build_manifest(period: str, settings: Settings, listing: list[dict], missing
         "settings": fp["settings"],
         "inputs": listing,
         "missing": fp["missing"],
+        "catalogue": fp["catalogue"],
         "code": {**fp["code"], **git_state()},
         "lock": fp["lock"],
         "environment": environment(),

@@ -11,7 +11,7 @@ manifest lists, in a clean folder, and prove them identical (``goldbook verify -
 3. the files published in ``national/reports/<period>/`` are the recorded ones.
 
 ``ok`` only when all three hold. Notes say what does not make it fail but a reader should know:
-``national.yaml``, the code or the lock file differ from the recorded ones, or entities have
+``national.yaml``, the message catalogue, the code or the lock file differ from the recorded ones, or entities have
 published since (``goldbook national build`` would republish the period).
 """
 
@@ -136,6 +136,8 @@ def verify(period: str, root=None, keep: bool = False) -> NationalVerify:
     if code_hash()["sha256"] != (manifest.get("code") or {}).get("sha256"):
         result.notes.append("code differs: src/helpers and notebooks hash "
                             f"{str((manifest.get('code') or {}).get('sha256'))[:12]} → {code_hash()['sha256'][:12]}")
+    if publish.catalogue_hashes() != manifest.get("catalogue"):
+        result.notes.append("the message catalogue (config/messages) differs from the recorded one")
     if lock_hash()["sha256"] != (manifest.get("lock") or {}).get("sha256"):
         result.notes.append("the lock file differs from the recorded one")
     if result.inputs_changed:
